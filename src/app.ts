@@ -1,0 +1,91 @@
+// The application factory: builds errcat without listening, so tests use
+// app.inject and src/server.ts only listens and shuts down.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { DestinationStream } from 'pino'
+import { loadConfig, type Config } from './config.js'
+import { loadCatalog } from './catalog/load.js'
+import { CatalogStore } from './catalog/store.js'
+import type { Catalog } from './catalog/types.js'
+import { requestIdFor } from './request-id.js'
+import { sharedSchemas } from './schemas.js'
+import problemHandling from './plugins/problem-handling.js'
+import requestIdHeader from './plugins/request-id.js'
+import { ErrcatLogController } from './logging.js'
+import healthRoutes from './routes/health.js'
+
+export interface Lifecycle {
+  /** True from the moment shutdown begins: readiness fails and connections are closed after each answer. */
+  draining: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    catalogStore: CatalogStore
+    lifecycle: Lifecycle
+  }
+}
+
+export interface BuildAppOptions {
+  /** Defaults to the environment's config. */
+  config?: Config
+  /** A catalog already loaded; else the app loads config.CATALOG_DIR. */
+  catalog?: Catalog
+  /** Where log lines go; defaults to stdout (pretty when stdout is a terminal). */
+  logStream?: DestinationStream
+}
+
+/** Upload limit for a raw upstream body. */
+export const BODY_LIMIT_BYTES = 1024 * 1024
+
+// Timeouts (see README, "Timeouts"). errcat answers in milliseconds, so a
+// request that takes seconds to arrive is slow-loris traffic, while idle
+// keep-alive connections from gateways are welcome and kept longer than
+// common load-balancer idle timeouts (60 s), so errcat never closes a
+// connection that a gateway is about to reuse.
+export const REQUEST_TIMEOUT_MS = 10_000
+export const CONNECTION_TIMEOUT_MS = 15_000
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
+function loggerOptions (config: Config, logStream: DestinationStream | undefined): FastifyServerOptions['logger'] {
+  const base = { level: config.LOG_LEVEL }
+  if (logStream !== undefined) return { ...base, stream: logStream }
+  if (process.stdout.isTTY === true) return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
+  return base
+}
+
+export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const config = options.config ?? loadConfig()
+  const catalog = options.catalog ?? await loadCatalog(config.CATALOG_DIR)
+
+  const app = Fastify({
+    logger: loggerOptions(config, options.logStream),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    logController: new ErrcatLogController(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    routerOptions: { maxParamLength: 200 },
+    trustProxy: false
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('config', config)
+  app.decorate('catalogStore', new CatalogStore(catalog))
+  app.decorate('lifecycle', { draining: false })
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  // Cross-cutting plugins first, then routes, in this visible order.
+  await app.register(problemHandling)
+  await app.register(requestIdHeader)
+  app.addHook('onSend', async (_request, reply) => {
+    // While draining, close each connection after its answer instead of keeping it alive.
+    if (app.lifecycle.draining) reply.header('connection', 'close')
+  })
+
+  await app.register(healthRoutes)
+
+  return app
+}

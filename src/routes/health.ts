@@ -1,0 +1,42 @@
+// Liveness and readiness, for orchestrators and load balancers.
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ProblemError } from '../problems.js'
+
+const Health = Type.Object({ status: Type.Literal('ok') })
+const Ready = Type.Object({
+  status: Type.Literal('ready'),
+  catalog: Type.Object({
+    version: Type.String({ description: 'Content hash of the catalog files.' }),
+    loaded_at: Type.String({ format: 'date-time' }),
+    entries: Type.Integer()
+  })
+})
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Liveness: 200 while the process runs',
+      response: { 200: Health }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Readiness: 200 once the catalog is loaded, 503 from the moment shutdown begins',
+      response: { 200: Ready, 503: Type.Ref('Problem') }
+    }
+  }, async () => {
+    if (app.lifecycle.draining) {
+      throw new ProblemError(503, 'shutting-down', 'Shutting down', 'errcat is shutting down and takes no new work. Send the request to another replica.')
+    }
+    const catalog = app.catalogStore.current
+    return {
+      status: 'ready' as const,
+      catalog: { version: catalog.version, loaded_at: catalog.loadedAt, entries: catalog.allEntries.length }
+    }
+  })
+}
+
+export default healthRoutes
