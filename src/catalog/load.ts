@@ -1,0 +1,258 @@
+// Reads the catalog directory, validates every file against the TypeBox
+// schemas, and builds the immutable indexes. A broken catalog throws one
+// CatalogError naming the file, the entry and the field.
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { Value, type ValueError } from '@sinclair/typebox/value'
+import type { TSchema } from '@sinclair/typebox'
+import { parse as parseYaml, YAMLParseError } from 'yaml'
+import {
+  NORMALIZED_CODES, SourceFile, TaxonomyFile, type EntryFile, type NormalizedCode, type RetryPolicy, type TaxonomyCodeFile
+} from './schema.js'
+import { buildPatternRule } from './patterns.js'
+import { parseTemplate, sampleOf, matchTemplate, TemplateIndex, TemplateSyntaxError, type CompiledTemplate } from './templates.js'
+import type { Catalog, Entry, EntryKind, SourceIndex, TaxonomyCode } from './types.js'
+
+export const TAXONOMY_FILE = 'taxonomy.yaml'
+
+export class CatalogError extends Error {
+  override name = 'CatalogError'
+  constructor (readonly file: string, readonly entry: string | null, readonly field: string | null, readonly problem: string) {
+    super([file, entry, field === null ? null : `field "${field}"`].filter((part) => part !== null).join(': ') + `: ${problem}`)
+  }
+}
+
+export interface CatalogFile {
+  name: string
+  text: string
+}
+
+/** Reads and validates every catalog file in `dir`. */
+export async function loadCatalog (dir: string): Promise<Catalog> {
+  const absolute = resolve(dir)
+  let names: string[]
+  try {
+    names = (await readdir(absolute)).filter((name) => name.endsWith('.yaml')).sort()
+  } catch (error) {
+    throw new CatalogError(absolute, null, null, `cannot read the catalog directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  const files = await Promise.all(names.map(async (name) => ({ name, text: await readFile(join(absolute, name), 'utf8') })))
+  return buildCatalog(files, absolute)
+}
+
+/** Validates parsed catalog files and builds the indexes. Pure: no file access. */
+export function buildCatalog (files: readonly CatalogFile[], dir: string): Catalog {
+  const taxonomyFile = files.find((file) => file.name === TAXONOMY_FILE)
+  if (taxonomyFile === undefined) throw new CatalogError(join(dir, TAXONOMY_FILE), null, null, 'the taxonomy file is missing')
+  const sourceFiles = files.filter((file) => file.name !== TAXONOMY_FILE)
+  if (sourceFiles.length === 0) throw new CatalogError(dir, null, null, 'no source files (*.yaml) besides the taxonomy')
+
+  const taxonomy = buildTaxonomy(validated(TaxonomyFile, taxonomyFile, dir), join(dir, TAXONOMY_FILE))
+  const sources = new Map<string, SourceIndex>()
+  const byLowerCode = new Map<string, Entry[]>()
+  const allEntries: Entry[] = []
+  for (const file of sourceFiles) {
+    const path = join(dir, file.name)
+    const spec = validated(SourceFile, file, dir)
+    if (file.name !== `${spec.id}.yaml`) throw new CatalogError(path, null, 'id', `the file of source "${spec.id}" must be named ${spec.id}.yaml`)
+    const index = buildSource(spec, path, taxonomy)
+    sources.set(spec.id, index)
+    allEntries.push(...index.entries)
+    for (const entry of index.byCode.values()) push(byLowerCode, entry.code.toLowerCase(), entry)
+  }
+
+  const hash = createHash('sha256')
+  for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) hash.update(file.name).update('\0').update(file.text).update('\0')
+
+  return Object.freeze({
+    version: hash.digest('hex').slice(0, 16),
+    loadedAt: new Date().toISOString(),
+    dir,
+    sourceIds: Object.freeze([...sources.keys()]),
+    sources,
+    taxonomy,
+    byLowerCode,
+    allEntries: Object.freeze(allEntries)
+  })
+}
+
+function validated<T extends TSchema> (schema: T, file: CatalogFile, dir: string): ReturnType<typeof Value.Decode<T>> {
+  const path = join(dir, file.name)
+  let data: unknown
+  try {
+    data = parseYaml(file.text, { prettyErrors: true, uniqueKeys: true })
+  } catch (error) {
+    if (error instanceof YAMLParseError) throw new CatalogError(path, null, null, `not valid YAML: ${error.message.split('\n')[0] ?? ''}`)
+    throw error
+  }
+  const error = Value.Errors(schema, data).First()
+  if (error !== undefined) throw errorAt(path, data, error)
+  return data as ReturnType<typeof Value.Decode<T>>
+}
+
+/** Turns a schema error at /entries/3/retry/strategy into file, entry and field. */
+function errorAt (path: string, data: unknown, error: ValueError): CatalogError {
+  const segments = error.path.split('/').slice(1)
+  let entry: string | null = null
+  let fieldStart = 0
+  if (segments.length >= 2 && /^\d+$/.test(segments[1] as string)) {
+    const list = (data as Record<string, unknown[]>)[segments[0] as string]
+    const item = list?.[Number(segments[1])] as Record<string, unknown> | undefined
+    const name = item?.code ?? item?.type
+    entry = `${segments[0]}[${segments[1]}]` + (typeof name === 'string' ? ` (${JSON.stringify(name)})` : '')
+    fieldStart = 2
+  }
+  const field = segments.slice(fieldStart).join('.') || null
+  return new CatalogError(path, entry, field, describeError(error))
+}
+
+function describeError (error: ValueError): string {
+  const options = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((option) => option.const)
+  if (options !== undefined && options.every((option) => typeof option === 'string')) {
+    return `must be one of ${options.join(', ')} (got ${JSON.stringify(error.value)})`
+  }
+  if (error.value === undefined) return 'is required'
+  return `${error.message.toLowerCase()} (got ${JSON.stringify(error.value)?.slice(0, 80)})`
+}
+
+function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, TaxonomyCode> {
+  const taxonomy = new Map<NormalizedCode, TaxonomyCode>()
+  spec.codes.forEach((code: TaxonomyCodeFile, i) => {
+    if (taxonomy.has(code.code)) throw new CatalogError(path, `codes[${i}] (${JSON.stringify(code.code)})`, 'code', 'appears twice')
+    checkRetryConsistent(code.retry, path, `codes[${i}] (${JSON.stringify(code.code)})`)
+    taxonomy.set(code.code, Object.freeze({ ...code }))
+  })
+  const missing = NORMALIZED_CODES.filter((code) => !taxonomy.has(code))
+  if (missing.length > 0) throw new CatalogError(path, null, 'codes', `must define every normalized code; missing ${missing.join(', ')}`)
+  return taxonomy
+}
+
+type EntryLike = Omit<EntryFile, 'code'> & { code?: string, type?: string }
+
+function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>): SourceIndex {
+  const source = spec.id
+  const entries: Entry[] = []
+  const toEntry = (item: EntryLike, kind: EntryKind, where: string, code: string): Entry => {
+    const defaults = taxonomy.get(item.normalized_code)
+    if (defaults === undefined) throw new CatalogError(path, where, 'normalized_code', `${item.normalized_code} is not in the taxonomy`)
+    const retry: RetryPolicy = { ...defaults.retry, ...item.retry }
+    checkRetryConsistent(retry, path, where)
+    const entry: Entry = {
+      source,
+      code,
+      kind,
+      normalized_code: item.normalized_code,
+      http_status: item.http_status,
+      title: item.title,
+      description: item.description,
+      retry: Object.freeze(retry),
+      remediation: Object.freeze({ ...item.remediation }),
+      origin: item.origin ?? 'seed'
+    }
+    if (item.message !== undefined) entry.message = item.message
+    if (item.template !== undefined) entry.template = item.template
+    if (item.type !== undefined) entry.type = item.type
+    if (item.notes !== undefined) entry.notes = item.notes
+    if (item.inferred !== undefined) entry.inferred = [...item.inferred]
+    entries.push(Object.freeze(entry))
+    return entry
+  }
+
+  const byCode = new Map<string, Entry>()
+  const byLowerCode = new Map<string, Entry[]>()
+  const byMessage = new Map<string, Entry>()
+  const templates: CompiledTemplate[] = []
+  spec.entries.forEach((item, i) => {
+    const where = `entries[${i}] (${JSON.stringify(item.code)})`
+    if (byCode.has(item.code)) throw new CatalogError(path, where, 'code', 'appears twice in this source')
+    if (item.message !== undefined && item.template !== undefined) throw new CatalogError(path, where, 'template', 'an entry has a message or a template, not both')
+    const kind: EntryKind = item.template !== undefined ? 'template' : item.message !== undefined ? 'message' : 'code'
+    const entry = toEntry(item, kind, where, item.code)
+    byCode.set(entry.code, entry)
+    push(byLowerCode, entry.code.toLowerCase(), entry)
+    if (item.message !== undefined) {
+      if (byMessage.has(item.message)) throw new CatalogError(path, where, 'message', 'the same message belongs to another entry')
+      byMessage.set(item.message, entry)
+    }
+    if (item.template !== undefined) {
+      try {
+        templates.push({ parsed: parseTemplate(item.template), entry, order: i })
+      } catch (error) {
+        if (error instanceof TemplateSyntaxError) throw new CatalogError(path, where, 'template', error.message)
+        throw error
+      }
+    }
+  })
+  checkTemplateOverlaps(templates, path)
+
+  const byType = new Map<string, Entry>()
+  spec.types?.forEach((item, i) => {
+    const where = `types[${i}] (${JSON.stringify(item.type)})`
+    if (byType.has(item.type)) throw new CatalogError(path, where, 'type', 'appears twice in this source')
+    byType.set(item.type, toEntry(item, 'type', where, item.type))
+  })
+
+  const patterns = (spec.patterns ?? []).map((item, i) => {
+    const where = `patterns[${i}] (${JSON.stringify(item.code)})`
+    if (item.prefix === undefined && item.suffix === undefined && item.contains === undefined) {
+      throw new CatalogError(path, where, 'suffix', 'a pattern needs at least one of prefix, suffix or contains')
+    }
+    return buildPatternRule(item, toEntry(item, 'pattern', where, item.code))
+  })
+
+  const byStatus = new Map<number, Entry>()
+  spec.statuses?.forEach((item, i) => {
+    const where = `statuses[${i}] (${JSON.stringify(item.code)})`
+    if (byStatus.has(item.http_status)) throw new CatalogError(path, where, 'http_status', 'appears twice in this source')
+    byStatus.set(item.http_status, toEntry(item, 'status', where, item.code))
+  })
+
+  return {
+    info: Object.freeze({
+      id: source,
+      name: spec.name,
+      docs: [...spec.docs],
+      envelope: spec.envelope,
+      diagnostic_tool: spec.diagnostic_tool ?? null,
+      entry_count: entries.length
+    }),
+    byCode,
+    byLowerCode,
+    byMessage,
+    byType,
+    byStatus,
+    patterns: Object.freeze(patterns),
+    templates: new TemplateIndex(templates),
+    entries: Object.freeze(entries)
+  }
+}
+
+/** Two templates overlap when one's sample message matches the other: then a message could match both. */
+function checkTemplateOverlaps (templates: readonly CompiledTemplate[], path: string): void {
+  for (let a = 0; a < templates.length; a++) {
+    for (let b = a + 1; b < templates.length; b++) {
+      const first = templates[a] as CompiledTemplate
+      const second = templates[b] as CompiledTemplate
+      if (matchTemplate(first.parsed, sampleOf(second.parsed)) !== null || matchTemplate(second.parsed, sampleOf(first.parsed)) !== null) {
+        throw new CatalogError(path, `entries[${second.order}] (${JSON.stringify(second.entry.code)})`, 'template',
+          `overlaps the template of ${JSON.stringify(first.entry.code)}: one message could match both`)
+      }
+    }
+  }
+}
+
+function checkRetryConsistent (retry: RetryPolicy, path: string, where: string): void {
+  if (retry.retryable && retry.strategy === 'none') throw new CatalogError(path, where, 'retry.strategy', 'a retryable policy needs a strategy other than none')
+  if (!retry.retryable && (retry.strategy !== 'none' || retry.max_attempts !== 1)) {
+    throw new CatalogError(path, where, 'retry', 'a policy that is not retryable has strategy none and max_attempts 1')
+  }
+  if (retry.retryable && retry.max_attempts < 2) throw new CatalogError(path, where, 'retry.max_attempts', 'a retryable policy allows at least 2 attempts')
+  if (retry.base_delay_ms > retry.max_delay_ms) throw new CatalogError(path, where, 'retry.base_delay_ms', 'must not exceed max_delay_ms')
+}
+
+function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [value])
+  else list.push(value)
+}

@@ -1,0 +1,29 @@
+// Holds the catalog in service. A request reads `current` once and keeps that
+// catalog to the end, so a reload never changes an answer half-way.
+import { loadCatalog } from './load.js'
+import type { Catalog } from './types.js'
+
+export type ReloadResult = { ok: true, catalog: Catalog } | { ok: false, error: Error }
+
+export class CatalogStore {
+  #current: Catalog
+
+  constructor (catalog: Catalog) {
+    this.#current = catalog
+  }
+
+  get current (): Catalog {
+    return this.#current
+  }
+
+  /** Loads and validates the directory again; swaps it in only if it is valid. */
+  async reload (dir: string = this.#current.dir): Promise<ReloadResult> {
+    try {
+      const catalog = await loadCatalog(dir)
+      this.#current = catalog
+      return { ok: true, catalog }
+    } catch (error) {
+      return { ok: false, error: error as Error }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+// Message templates such as `Unknown provider: {provider}`. They are matched on
+// their literal pieces with indexOf, never through a regular expression built
+// from catalog text, so a hostile 1 MiB message costs linear time.
+import type { Entry } from './types.js'
+
+export interface ParsedTemplate {
+  /** Literal pieces around the placeholders: always names.length + 1 of them. */
+  literals: string[]
+  names: string[]
+}
+
+export class TemplateSyntaxError extends Error {
+  override name = 'TemplateSyntaxError'
+}
+
+const placeholderName = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** Splits `a {x} b {y}` into literals ['a ', ' b ', ''] and names ['x', 'y']. */
+export function parseTemplate (template: string): ParsedTemplate {
+  const literals: string[] = []
+  const names: string[] = []
+  let literal = ''
+  let i = 0
+  while (i < template.length) {
+    const ch = template[i] as string
+    if (ch === '}') throw new TemplateSyntaxError(`unmatched "}" at offset ${i}`)
+    if (ch !== '{') {
+      literal += ch
+      i++
+      continue
+    }
+    const close = template.indexOf('}', i)
+    if (close === -1) throw new TemplateSyntaxError(`unclosed "{" at offset ${i}`)
+    const name = template.slice(i + 1, close)
+    if (!placeholderName.test(name)) throw new TemplateSyntaxError(`placeholder "{${name}}" is not an identifier`)
+    if (names.includes(name)) throw new TemplateSyntaxError(`placeholder "{${name}}" appears twice`)
+    if (names.length > 0 && literal === '') throw new TemplateSyntaxError(`placeholders next to each other before "{${name}}"`)
+    literals.push(literal)
+    names.push(name)
+    literal = ''
+    i = close + 1
+  }
+  literals.push(literal)
+  if (names.length === 0) throw new TemplateSyntaxError('a template needs at least one {placeholder}; use message for a fixed text')
+  if (literals[0] === '' && literals[literals.length - 1] === '') {
+    throw new TemplateSyntaxError('a template must begin or end with literal text, so it can be indexed')
+  }
+  return { literals, names }
+}
+
+/**
+ * Matches a message against a template. Each placeholder captures at least one
+ * character. Middle literals are found leftmost-first, which finds a match
+ * whenever one exists because placeholders accept any text.
+ */
+export function matchTemplate (parsed: ParsedTemplate, message: string): Record<string, string> | null {
+  const { literals, names } = parsed
+  const head = literals[0] as string
+  const tail = literals[literals.length - 1] as string
+  if (message.length < head.length + tail.length + names.length) return null
+  if (!message.startsWith(head) || !message.endsWith(tail)) return null
+  const end = message.length - tail.length
+  const params: Record<string, string> = {}
+  let position = head.length
+  for (let k = 0; k < names.length; k++) {
+    const isLast = k === names.length - 1
+    let next: number
+    if (isLast) {
+      next = end
+    } else {
+      const literal = literals[k + 1] as string
+      next = message.indexOf(literal, position + 1)
+      if (next === -1 || next + literal.length > end) return null
+    }
+    if (next <= position) return null
+    params[names[k] as string] = message.slice(position, next)
+    position = isLast ? next : next + (literals[k + 1] as string).length
+  }
+  return params
+}
+
+/** A template rendered with a sample value per placeholder, used to detect overlaps. */
+export function sampleOf (parsed: ParsedTemplate): string {
+  let sample = parsed.literals[0] as string
+  for (let k = 0; k < parsed.names.length; k++) sample += 'x' + (parsed.literals[k + 1] as string)
+  return sample
+}
+
+export interface CompiledTemplate {
+  parsed: ParsedTemplate
+  entry: Entry
+  /** Position in catalog order, the tie-breaker between equally specific templates. */
+  order: number
+}
+
+/** More literal text is more specific: `Unknown provider: {p}` beats `{field} is required`. */
+function specificity (parsed: ParsedTemplate): number {
+  return parsed.literals.reduce((sum, literal) => sum + literal.length, 0)
+}
+
+/** How many characters of a template's leading or trailing literal key the index. */
+const ANCHOR_LENGTH = 8
+
+/**
+ * Templates indexed by a literal anchor: the first ANCHOR_LENGTH characters of
+ * the leading literal, or else the last ones of the trailing literal. A lookup
+ * probes one map key per distinct anchor length (at most ANCHOR_LENGTH of them),
+ * so its cost does not grow with the number of templates.
+ */
+export class TemplateIndex {
+  private readonly byHead = new Map<string, CompiledTemplate[]>()
+  private readonly byTail = new Map<string, CompiledTemplate[]>()
+  private readonly headLengths = new Set<number>()
+  private readonly tailLengths = new Set<number>()
+  readonly size: number
+
+  constructor (templates: readonly CompiledTemplate[]) {
+    for (const template of templates) {
+      const head = template.parsed.literals[0] as string
+      const tail = template.parsed.literals[template.parsed.literals.length - 1] as string
+      if (head !== '') {
+        const key = head.slice(0, ANCHOR_LENGTH)
+        push(this.byHead, key, template)
+        this.headLengths.add(key.length)
+      } else {
+        const key = tail.slice(-ANCHOR_LENGTH)
+        push(this.byTail, key, template)
+        this.tailLengths.add(key.length)
+      }
+    }
+    this.size = templates.length
+  }
+
+  /** The most specific template that matches the message, earliest in catalog order on a tie. */
+  match (message: string): { template: CompiledTemplate, params: Record<string, string> } | null {
+    let best: { template: CompiledTemplate, params: Record<string, string> } | null = null
+    const beats = (template: CompiledTemplate): boolean => {
+      if (best === null) return true
+      const mine = specificity(template.parsed)
+      const theirs = specificity(best.template.parsed)
+      return mine > theirs || (mine === theirs && template.order < best.template.order)
+    }
+    const consider = (candidates: CompiledTemplate[] | undefined): void => {
+      for (const template of candidates ?? []) {
+        if (!beats(template)) continue
+        const params = matchTemplate(template.parsed, message)
+        if (params !== null) best = { template, params }
+      }
+    }
+    for (const length of this.headLengths) {
+      if (message.length >= length) consider(this.byHead.get(message.slice(0, length)))
+    }
+    for (const length of this.tailLengths) {
+      if (message.length >= length) consider(this.byTail.get(message.slice(-length)))
+    }
+    if (best === null) return null
+    const { template, params } = best
+    return { template, params }
+  }
+}
+
+function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [value])
+  else list.push(value)
+}
