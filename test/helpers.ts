@@ -1,0 +1,40 @@
+// Shared test set-up: an app built on the bundled catalog, with its log lines
+// captured so tests can assert on what is (and is not) logged.
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { buildApp } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { loadCatalog } from '../src/catalog/load.js'
+import type { Catalog } from '../src/catalog/types.js'
+
+export const CATALOG_DIR = fileURLToPath(new URL('../catalog/', import.meta.url))
+
+let bundled: Promise<Catalog> | undefined
+/** The bundled catalog, loaded once per test file. */
+export function bundledCatalog (): Promise<Catalog> {
+  bundled ??= loadCatalog(CATALOG_DIR)
+  return bundled
+}
+
+export interface LogLine {
+  level: number
+  msg: string
+  request_id?: string
+  [key: string]: unknown
+}
+
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), CATALOG_DIR, ...overrides }
+}
+
+export async function buildTestApp (overrides: Partial<Config> = {}, catalog?: Catalog) {
+  const logs: LogLine[] = []
+  const logStream = new Writable({
+    write (chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
+      callback()
+    }
+  })
+  const app = await buildApp({ config: testConfig(overrides), catalog: catalog ?? await bundledCatalog(), logStream })
+  return { app, logs }
+}
