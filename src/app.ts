@@ -8,11 +8,15 @@ import { loadCatalog } from './catalog/load.js'
 import { CatalogStore } from './catalog/store.js'
 import type { Catalog } from './catalog/types.js'
 import { requestIdFor } from './request-id.js'
+import { BODY_LIMIT_BYTES } from './limits.js'
 import { sharedSchemas } from './schemas.js'
-import problemHandling from './plugins/problem-handling.js'
+import problemHandling, { frameworkErrors, MAX_PARAM_LENGTH } from './plugins/problem-handling.js'
 import requestIdHeader from './plugins/request-id.js'
 import { ErrcatLogController } from './logging.js'
 import healthRoutes from './routes/health.js'
+import codesRoutes from './routes/codes.js'
+import catalogRoutes from './routes/catalog.js'
+import classifyRoutes from './routes/classify.js'
 
 export interface Lifecycle {
   /** True from the moment shutdown begins: readiness fails and connections are closed after each answer. */
@@ -35,9 +39,6 @@ export interface BuildAppOptions {
   /** Where log lines go; defaults to stdout (pretty when stdout is a terminal). */
   logStream?: DestinationStream
 }
-
-/** Upload limit for a raw upstream body. */
-export const BODY_LIMIT_BYTES = 1024 * 1024
 
 // Timeouts (see README, "Timeouts"). errcat answers in milliseconds, so a
 // request that takes seconds to arrive is slow-loris traffic, while idle
@@ -68,7 +69,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     trustProxy: false
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -86,6 +88,9 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   })
 
   await app.register(healthRoutes)
+  await app.register(codesRoutes)
+  await app.register(catalogRoutes)
+  await app.register(classifyRoutes)
 
   return app
 }

@@ -73,7 +73,9 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     sources,
     taxonomy,
     byLowerCode,
-    allEntries: Object.freeze(allEntries)
+    allEntries: Object.freeze(allEntries),
+    searchText: Object.freeze(allEntries.map((entry) =>
+      [entry.code, entry.title, entry.description, entry.message ?? '', entry.template ?? ''].join('\n').toLowerCase()))
   })
 }
 

@@ -70,4 +70,6 @@ export interface Catalog {
   byLowerCode: ReadonlyMap<string, readonly Entry[]>
   /** Every entry of every kind, in source and file order (for search and suggestions). */
   allEntries: readonly Entry[]
+  /** Lowercased code, title, description, message and template of allEntries[i], for search. */
+  searchText: readonly string[]
 }

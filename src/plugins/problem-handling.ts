@@ -4,6 +4,10 @@ import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { buildProblem, ProblemError, sendProblem } from '../problems.js'
+import { REQUEST_ID_HEADER } from '../request-id.js'
+
+/** Longest path parameter the router accepts (a catalog code is far shorter). */
+export const MAX_PARAM_LENGTH = 128
 
 const slugFor: Record<number, string> = {
   400: 'bad-request',
@@ -56,6 +60,22 @@ function handleError (this: FastifyInstance, error: FastifyError, request: Fasti
   // Fastify's own client errors (FST_ERR_*) carry fixed, safe messages.
   const detail = error.code?.startsWith('FST_') === true ? error.message : titleFor(status)
   return sendProblem(reply, buildProblem(request, status, slugFor[status] ?? `http-${status}`, titleFor(status), detail))
+}
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's
+ * frameworkErrors option). Its defaults echo the raw path; these do not.
+ */
+export function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header(REQUEST_ID_HEADER, request.id)
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  const status = tooLong ? 414 : 400
+  const detail = tooLong
+    ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters.`
+    : 'The URL is not valid: it has a malformed percent-encoding.'
+  sendProblem(reply, buildProblem(request, status, slugFor[status] as string, titleFor(status), detail))
+  request.log.info({ method: request.method, route: '(no route)', status }, 'request completed')
+  return reply
 }
 
 async function problemHandling (app: FastifyInstance): Promise<void> {

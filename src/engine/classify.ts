@@ -1,0 +1,276 @@
+// The classification engine: plain TypeScript over the catalog indexes, with
+// no Fastify in it, so the HTTP routes, the library and the CLI share it.
+import type { NormalizedCode, Remediation } from '../catalog/schema.js'
+import { firstMatchingPattern } from '../catalog/patterns.js'
+import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
+import { parseBody } from './parse.js'
+import { extractSignals, type Signals } from './envelope.js'
+import { matchMessagePattern } from './message-patterns.js'
+import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
+import { adviseRetry, type RetryAdvice, type RetryHeaders } from './retry.js'
+import { UnknownSourceError } from './errors.js'
+
+export type MatchedBy = 'code' | 'code_pattern' | 'message' | 'message_template' | 'message_pattern' | 'type' | 'status' | 'none'
+
+export interface ClassifyInput {
+  /** The upstream body: a raw string as received, or an already parsed JSON value. */
+  body?: unknown
+  /** The upstream body's content type, when known. */
+  contentType?: string | null
+  /** The upstream HTTP status. */
+  status?: number | null
+  /** Upstream response headers, names lowercased: retry-after, retry-after-ms, x-request-id, x-should-retry. */
+  headers?: Readonly<Record<string, string | undefined>>
+  /** A source id the caller knows sent the error; it wins over detection. */
+  source?: string | null
+}
+
+export interface ClassifyOptions {
+  /** A requested wait longer than this makes the error not retryable. Default 120. */
+  maxRetryAfterS?: number
+  /** The current time in ms, for Retry-After dates. Default Date.now(). */
+  now?: number
+}
+
+export interface Classification {
+  normalized_code: NormalizedCode
+  source: string | null
+  code: string | null
+  matched_by: MatchedBy
+  http_status: number | null
+  message: string | null
+  request_id: string | null
+  params: Record<string, string>
+  retry: RetryAdvice
+  remediation: Remediation
+}
+
+export const DEFAULT_MAX_RETRY_AFTER_S = 120
+/** Longest upstream message echoed back; the rest is cut with an ellipsis. */
+export const MESSAGE_LIMIT = 512
+const PARAM_LIMIT = 256
+const REQUEST_ID_LIMIT = 256
+
+interface Match {
+  entry: Entry | null
+  normalized: NormalizedCode
+  matchedBy: MatchedBy
+  source: string | null
+  code: string | null
+  params: Record<string, string>
+}
+
+function bounded (text: string | null, limit: number): string | null {
+  if (text === null) return null
+  return text.length > limit ? text.slice(0, limit) + '…' : text
+}
+
+export function classify (input: ClassifyInput, catalog: Catalog, options: ClassifyOptions = {}): Classification {
+  const hinted = input.source ?? null
+  if (hinted !== null && !catalog.sources.has(hinted)) throw new UnknownSourceError(hinted, catalog.sourceIds)
+  const headers = input.headers ?? {}
+  const parsed = parseBody(input.body, input.contentType)
+  const signals = extractSignals(parsed)
+  const status = input.status ?? signals.bodyStatus ?? null
+
+  const match = refineContextWindow(findMatch(catalog, signals, status, hinted), signals.message, status)
+  const taxonomy = catalog.taxonomy.get(match.normalized)
+  const statusDefault = normalizedForStatus(status)
+  // An unknown error still gets the retry policy its HTTP status implies.
+  const policyCode = match.normalized === 'unknown' && statusDefault !== null ? statusDefault : match.normalized
+  const policy = match.entry?.retry ?? catalog.taxonomy.get(policyCode)?.retry ?? taxonomyOf(catalog, 'unknown').retry
+  const retry = adviseRetry({
+    normalized: match.normalized,
+    policy,
+    backoffPolicy: taxonomyOf(catalog, 'unavailable').retry,
+    headers: headers as RetryHeaders,
+    bodyRetryAfterS: signals.retryAfterS,
+    bodyRetryable: signals.retryable,
+    retryStrategy: signals.retryStrategy,
+    maxRetryAfterS: options.maxRetryAfterS ?? DEFAULT_MAX_RETRY_AFTER_S,
+    now: options.now ?? Date.now()
+  })
+
+  const requestId = bounded(headers['x-request-id']?.trim() || signals.requestId, REQUEST_ID_LIMIT)
+  const baseRemediation = match.entry?.remediation ?? taxonomy?.remediation ?? taxonomyOf(catalog, 'unknown').remediation
+  return {
+    normalized_code: match.normalized,
+    source: match.source,
+    code: match.code,
+    matched_by: match.matchedBy,
+    http_status: status ?? match.entry?.http_status ?? null,
+    message: bounded(signals.message, MESSAGE_LIMIT),
+    request_id: requestId,
+    params: match.params,
+    retry,
+    remediation: specificRemediation(baseRemediation, match, signals.message, requestId)
+  }
+}
+
+function taxonomyOf (catalog: Catalog, code: NormalizedCode) {
+  const found = catalog.taxonomy.get(code)
+  /* c8 ignore next */
+  if (found === undefined) throw new Error(`taxonomy lacks ${code}`)
+  return found
+}
+
+function fromEntry (entry: Entry, matchedBy: MatchedBy, params: Record<string, string> = {}): Match {
+  return { entry, normalized: entry.normalized_code, matchedBy, source: entry.source, code: entry.code, params }
+}
+
+/** Sources to try in order: the hint alone, else the envelope's fingerprint first, then the rest. */
+function sourceOrder (catalog: Catalog, preferred: string | null, hinted: boolean): SourceIndex[] {
+  if (preferred !== null && hinted) return [catalog.sources.get(preferred) as SourceIndex]
+  const all = catalog.sourceIds.map((id) => catalog.sources.get(id) as SourceIndex)
+  if (preferred === null) return all
+  return [catalog.sources.get(preferred) as SourceIndex, ...all.filter((source) => source.info.id !== preferred)]
+}
+
+/**
+ * The first source in `order` whose lookup finds something. The preferred
+ * (hinted or fingerprinted) source is trusted alone; beyond it, a find counts
+ * only when exactly one other source has it, so that a collision is never
+ * settled by catalog order.
+ */
+function findIn<T> (order: SourceIndex[], preferred: string | null, lookup: (source: SourceIndex) => T | null): T | null {
+  const found: T[] = []
+  for (const source of order) {
+    const hit = lookup(source)
+    if (hit === null) continue
+    if (source.info.id === preferred) return hit
+    found.push(hit)
+  }
+  return found.length === 1 ? found[0] as T : null
+}
+
+function findMatch (catalog: Catalog, signals: Signals, status: number | null, hinted: string | null): Match {
+  let source = hinted ?? (signals.fingerprint !== null && catalog.sources.has(signals.fingerprint) ? signals.fingerprint : null)
+  const rawCode = signals.codes[0] ?? signals.grpcStatus
+
+  // 1. Codes: exact spelling first, then case-insensitive.
+  for (const code of signals.codes) {
+    const found = matchCode(catalog, code, source, hinted !== null)
+    if (found === null) continue
+    if (found.entry !== null || found.source !== null) return found
+    // The same code in several catalogs and no envelope to settle it: agree or move on.
+    if (found.normalized !== 'unknown') return found
+  }
+
+  // A code the catalog does not know still says which platform sent it when only one platform spells codes so.
+  if (source === null && signals.codes.some((code) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code))) source = 'scaigrid'
+  const order = sourceOrder(catalog, source, hinted !== null)
+
+  // 2. The source's pattern rules, for codes it does not list one by one.
+  if (source !== null) {
+    const index = catalog.sources.get(source) as SourceIndex
+    for (const code of signals.codes) {
+      const rule = firstMatchingPattern(index.patterns, code)
+      if (rule !== undefined) return { ...fromEntry(rule.entry, 'code_pattern'), code }
+    }
+  }
+
+  const message = signals.message
+  if (message !== null) {
+    // 3. Exact message, then 4. message template with its captures.
+    const exact = findIn(order, source, (index) => index.byMessage.get(message) ?? null)
+    if (exact !== null) return withRawCode(fromEntry(exact, 'message'), rawCode)
+    const templated = findIn(order, source, (index) => index.templates.match(message))
+    if (templated !== null) {
+      const params: Record<string, string> = {}
+      for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
+      return withRawCode(fromEntry(templated.template.entry, 'message_template', params), rawCode)
+    }
+  }
+
+  // 5. The envelope type, trusted only in the envelope's own source and only when the status agrees.
+  if (signals.type !== null && source !== null) {
+    const typed = (catalog.sources.get(source) as SourceIndex).byType.get(signals.type)
+    const statusSays = normalizedForStatus(status)
+    if (typed !== undefined && (statusSays === null || statusSays === typed.normalized_code || typed.http_status === status)) {
+      return withRawCode(fromEntry(typed, 'type'), rawCode)
+    }
+  }
+
+  // Google-style gRPC status names.
+  if (signals.grpcStatus !== null) {
+    const normalized = normalizedForGrpcStatus(signals.grpcStatus)
+    if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {} }
+  }
+
+  // 6. Phrasings every gateway needs, such as context-window overflows.
+  if (message !== null) {
+    const pattern = matchMessagePattern(message, status)
+    if (pattern !== null) return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source, code: rawCode, params: {} }
+  }
+
+  // 7. The HTTP status: the source's own guidance for it, else the generic mapping.
+  if (status !== null) {
+    const guidance = source !== null ? (catalog.sources.get(source) as SourceIndex).byStatus.get(status) : undefined
+    if (guidance !== undefined) return withRawCode(fromEntry(guidance, 'status'), rawCode)
+    const normalized = normalizedForStatus(status)
+    if (normalized !== null) return { entry: null, normalized, matchedBy: 'status', source, code: rawCode, params: {} }
+  }
+  return { entry: null, normalized: 'unknown', matchedBy: 'none', source, code: rawCode, params: {} }
+}
+
+/**
+ * Platforms fold context-window overflows into their generic invalid-request
+ * code or type (Xerotier's invalid_request "also covers context-length"). The
+ * phrasing is the more specific signal, so it refines such a match.
+ */
+function refineContextWindow (match: Match, message: string | null, status: number | null): Match {
+  if (match.normalized !== 'invalid_request' || message === null) return match
+  const pattern = matchMessagePattern(message, status)
+  if (pattern?.normalized !== 'context_length_exceeded') return match
+  return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source: match.source, code: match.code, params: {} }
+}
+
+/** A message or type match keeps the platform's raw code when the body had one. */
+function withRawCode (match: Match, rawCode: string | null): Match {
+  // A type or status rule names no platform code of its own.
+  if (match.entry?.kind === 'type' || match.entry?.kind === 'status') return { ...match, code: rawCode }
+  return rawCode !== null ? { ...match, code: rawCode } : match
+}
+
+function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean): Match | null {
+  if (source !== null && hinted) {
+    const index = catalog.sources.get(source) as SourceIndex
+    const entry = index.byCode.get(code) ?? index.byLowerCode.get(code.toLowerCase())?.[0]
+    return entry === undefined ? null : fromEntry(entry, 'code')
+  }
+  const candidates = catalog.byLowerCode.get(code.toLowerCase())
+  if (candidates === undefined) return null
+  // The exact spelling narrows the field: QUOTA_EXCEEDED is not quota_exceeded.
+  const exact = candidates.filter((entry) => entry.code === code)
+  const pool = exact.length > 0 ? exact : candidates
+  const sources = new Set(pool.map((entry) => entry.source))
+  if (sources.size === 1) return fromEntry(pool[0] as Entry, 'code')
+  const fromEnvelope = source === null ? undefined : pool.find((entry) => entry.source === source)
+  if (fromEnvelope !== undefined) return fromEntry(fromEnvelope, 'code')
+  // Several platforms share the code and nothing says which sent it.
+  const normalized = new Set(pool.map((entry) => entry.normalized_code))
+  return {
+    entry: null,
+    normalized: normalized.size === 1 ? (pool[0] as Entry).normalized_code : 'unknown',
+    matchedBy: 'code',
+    source: null,
+    code,
+    params: {}
+  }
+}
+
+const SURFACES = ['management', 'inference', 'exec'] as const
+
+/** The entry's remediation, with what this very call tells. */
+function specificRemediation (base: Remediation, match: Match, message: string | null, requestId: string | null): Remediation {
+  let action = base.action
+  if (match.code === 'scope_insufficient' && message !== null) {
+    const lower = message.slice(0, 1024).toLowerCase()
+    const surface = SURFACES.find((name) => lower.includes(name))
+    if (surface !== undefined) action = `The ${surface} surface rejected the call: the key lacks ${surface} scope. ${action}`
+  }
+  if (requestId !== null && (match.normalized === 'internal' || match.normalized === 'upstream_error' || match.normalized === 'unknown')) {
+    action += ` Quote the upstream request id in the report: ${requestId}.`
+  }
+  return action === base.action ? base : { action, diagnostic: base.diagnostic }
+}

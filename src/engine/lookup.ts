@@ -1,0 +1,120 @@
+// Code lookup and search over the catalog indexes: the read side of errcat.
+import { distance } from 'fastest-levenshtein'
+import { patternMatches } from '../catalog/patterns.js'
+import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
+import type { NormalizedCode } from '../catalog/schema.js'
+import { UnknownSourceError } from './errors.js'
+
+export interface LookupResult {
+  query: string
+  matches: Entry[]
+}
+
+export interface LookupOptions {
+  source?: string | undefined
+}
+
+function sourcesFor (catalog: Catalog, source: string | undefined): SourceIndex[] {
+  if (source === undefined) return catalog.sourceIds.map((id) => catalog.sources.get(id) as SourceIndex)
+  const index = catalog.sources.get(source)
+  if (index === undefined) throw new UnknownSourceError(source, catalog.sourceIds)
+  return [index]
+}
+
+/**
+ * Every entry for a code: the platform's exact spelling first, then other
+ * spellings that differ only in case, from every source. Envelope types and
+ * status rules answer when no code does, and pattern rules after them.
+ */
+export function lookup (code: string, catalog: Catalog, options: LookupOptions = {}): LookupResult {
+  const sources = sourcesFor(catalog, options.source)
+  const lower = code.toLowerCase()
+  const exact: Entry[] = []
+  const folded: Entry[] = []
+  const sort = (entry: Entry): void => { (entry.code === code ? exact : folded).push(entry) }
+  if (options.source === undefined) {
+    catalog.byLowerCode.get(lower)?.forEach(sort)
+  } else {
+    sources[0]?.byLowerCode.get(lower)?.forEach(sort)
+  }
+  if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
+
+  const rules: Entry[] = []
+  for (const index of sources) {
+    for (const [type, entry] of index.byType) if (type.toLowerCase() === lower) sort(entry)
+    for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) sort(entry)
+  }
+  if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
+
+  for (const index of sources) {
+    const rule = index.patterns.find((candidate) => patternMatches(candidate, code))
+    if (rule !== undefined) rules.push(rule.entry)
+  }
+  return { query: code, matches: rules }
+}
+
+const SUGGESTION_COUNT = 5
+
+/** The nearest known codes to an unknown one, by shared prefix and edit distance. */
+export function suggest (code: string, catalog: Catalog, options: LookupOptions = {}): string[] {
+  const sources = new Set(sourcesFor(catalog, options.source).map((index) => index.info.id))
+  const lower = code.toLowerCase()
+  const limit = Math.max(2, Math.floor(lower.length / 4))
+  const scored = new Map<string, number>()
+  for (const entry of catalog.allEntries) {
+    if (!sources.has(entry.source) || entry.kind === 'pattern' || scored.has(entry.code)) continue
+    const candidate = entry.code.toLowerCase()
+    if (Math.abs(candidate.length - lower.length) > limit && !candidate.startsWith(lower)) continue
+    const score = candidate.startsWith(lower) || lower.startsWith(candidate)
+      ? Math.min(distance(candidate, lower), 1)
+      : distance(candidate, lower)
+    if (score <= limit) scored.set(entry.code, score)
+  }
+  return [...scored.entries()]
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, SUGGESTION_COUNT)
+    .map(([candidate]) => candidate)
+}
+
+export interface SearchQuery {
+  q?: string | undefined
+  source?: string | undefined
+  normalized_code?: NormalizedCode | undefined
+  limit?: number | undefined
+  offset?: number | undefined
+}
+
+export interface SearchResult {
+  items: Entry[]
+  total: number
+}
+
+export const DEFAULT_SEARCH_LIMIT = 20
+
+/**
+ * Entries whose code, title, description, message or template contain every
+ * word of `q` (case-insensitive). Code hits rank first, then title hits.
+ */
+export function search (catalog: Catalog, query: SearchQuery = {}): SearchResult {
+  if (query.source !== undefined) sourcesFor(catalog, query.source)
+  const words = (query.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 16)
+  const ranked: Array<{ entry: Entry, rank: number, order: number }> = []
+  catalog.allEntries.forEach((entry, order) => {
+    if (query.source !== undefined && entry.source !== query.source) return
+    if (query.normalized_code !== undefined && entry.normalized_code !== query.normalized_code) return
+    if (words.length === 0) {
+      ranked.push({ entry, rank: 0, order })
+      return
+    }
+    const text = catalog.searchText[order] as string
+    if (!words.every((word) => text.includes(word))) return
+    const code = entry.code.toLowerCase()
+    const title = entry.title.toLowerCase()
+    const rank = words.every((word) => code.includes(word)) ? 0 : words.every((word) => title.includes(word)) ? 1 : 2
+    ranked.push({ entry, rank, order })
+  })
+  ranked.sort((a, b) => a.rank - b.rank || a.order - b.order)
+  const offset = query.offset ?? 0
+  const limit = query.limit ?? DEFAULT_SEARCH_LIMIT
+  return { items: ranked.slice(offset, offset + limit).map((hit) => hit.entry), total: ranked.length }
+}

@@ -1,0 +1,178 @@
+// Reads an upstream error body without trusting it: JSON when it parses,
+// SSE data payloads, an HTML page's title, or plain text. Every scan is
+// bounded and linear; nothing walks a parsed value recursively.
+
+export type BodyFormat = 'json' | 'sse' | 'html' | 'text' | 'empty'
+
+export interface ParsedBody {
+  format: BodyFormat
+  /** The parsed JSON value (for SSE: the error event's data payload), if any. */
+  json: unknown
+  /** A human-readable text when there is no JSON: the HTML title, or the first line of text. */
+  text: string | null
+  /** An HTTP status the body itself names, like the "502" in "<title>502 Bad Gateway</title>". */
+  statusHint: number | null
+  /** True for an SSE stream that announced `event: error`. */
+  sseErrorEvent: boolean
+}
+
+/** How far into a body the text scans look. Upstream error bodies are small; the rest is noise. */
+export const SCAN_LIMIT = 64 * 1024
+/** How many SSE lines are read at most. */
+const SSE_LINE_LIMIT = 2000
+
+const empty: ParsedBody = { format: 'empty', json: undefined, text: null, statusHint: null, sseErrorEvent: false }
+
+export function parseBody (body: unknown, contentType?: string | null): ParsedBody {
+  if (body === undefined || body === null) return empty
+  if (typeof body !== 'string') return { ...empty, format: 'json', json: body }
+  const trimmed = body.trim()
+  if (trimmed === '') return empty
+  const type = (contentType ?? '').toLowerCase()
+  const first = trimmed[0]
+
+  if (type.includes('event-stream') || trimmed.startsWith('event:') || trimmed.startsWith('data:')) {
+    const sse = parseSse(trimmed)
+    if (sse !== null) return sse
+  }
+  if (first === '{' || first === '[' || first === '"' || type.includes('json')) {
+    const json = tryJson(trimmed)
+    if (json.ok) return { ...empty, format: 'json', json: json.value }
+    if (first === '{') {
+      const salvaged = salvageTruncatedJson(trimmed)
+      if (salvaged !== null) return { ...empty, format: 'json', json: salvaged }
+    }
+  }
+  if (first === '<' || type.includes('html')) {
+    const html = parseHtml(trimmed)
+    if (html !== null) return html
+  }
+  const text = firstLine(trimmed)
+  return { ...empty, format: 'text', text, statusHint: leadingStatus(text) }
+}
+
+function tryJson (text: string): { ok: true, value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+// Field scanners for JSON cut off in transit. Each quantifier is bounded and
+// its alternatives are disjoint, so a scan is linear in the text scanned.
+const salvageScanners = {
+  code: /"code"\s{0,16}:\s{0,16}"([A-Za-z][A-Za-z0-9_.:-]{0,127})"/,
+  message: /"message"\s{0,16}:\s{0,16}"((?:[^"\\]|\\.){1,512})"/,
+  request_id: /"request_id"\s{0,16}:\s{0,16}"([A-Za-z0-9._:-]{1,128})"/,
+  status: /"status"\s{0,16}:\s{0,16}"(error)"/
+}
+
+/**
+ * A JSON object cut off in transit still names its code and message early on.
+ * Rebuilds a flat envelope from the complete string fields found, or null.
+ */
+export function salvageTruncatedJson (text: string): Record<string, unknown> | null {
+  const head = text.slice(0, SCAN_LIMIT)
+  const found: Record<string, string> = {}
+  for (const [name, scanner] of Object.entries(salvageScanners)) {
+    const match = scanner.exec(head)
+    if (match !== null) found[name] = name === 'message' ? unescapeJsonString(match[1] as string) : match[1] as string
+  }
+  if (Object.keys(found).length === 0) return null
+  const error: Record<string, string> = {}
+  if (found.code !== undefined) error.code = found.code
+  if (found.message !== undefined) error.message = found.message
+  const envelope: Record<string, unknown> = { error }
+  if (found.request_id !== undefined) envelope.request_id = found.request_id
+  if (found.status !== undefined) envelope.status = found.status
+  return envelope
+}
+
+function unescapeJsonString (raw: string): string {
+  const parsed = tryJson(`"${raw}"`)
+  return parsed.ok ? parsed.value as string : raw
+}
+
+function firstLine (text: string): string {
+  const head = text.length > SCAN_LIMIT ? text.slice(0, SCAN_LIMIT) : text
+  const newline = head.indexOf('\n')
+  return (newline === -1 ? head : head.slice(0, newline)).trim()
+}
+
+/** "502 Bad Gateway" → 502; only a status-like leading number counts. */
+export function leadingStatus (text: string | null): number | null {
+  if (text === null) return null
+  const match = /^(\d{3})(?!\d)/.exec(text)
+  if (match === null) return null
+  const status = Number(match[1])
+  return status >= 400 && status <= 599 ? status : null
+}
+
+/**
+ * Server-sent events: the data payload after `event: error` wins; else the
+ * last data payload that parses as JSON. `data: [DONE]` is the end marker.
+ */
+function parseSse (text: string): ParsedBody | null {
+  const lines = text.slice(0, SCAN_LIMIT).split('\n', SSE_LINE_LIMIT)
+  let event = 'message'
+  let sseErrorEvent = false
+  let data: string[] = []
+  let errorPayload: string | null = null
+  let lastPayload: string | null = null
+  const dispatch = (): void => {
+    if (data.length > 0) {
+      const payload = data.join('\n')
+      if (payload !== '[DONE]') {
+        if (event === 'error' && errorPayload === null) errorPayload = payload
+        lastPayload = payload
+      }
+    }
+    event = 'message'
+    data = []
+  }
+  let sawField = false
+  for (const raw of lines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (line === '') { dispatch(); continue }
+    if (line.startsWith(':')) continue
+    const colon = line.indexOf(':')
+    const field = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? '' : line.slice(colon + 1)
+    if (value.startsWith(' ')) value = value.slice(1)
+    if (field === 'event') { event = value; sawField = true; if (value === 'error') sseErrorEvent = true }
+    if (field === 'data') { data.push(value); sawField = true }
+  }
+  dispatch()
+  if (!sawField) return null
+  const chosen: string | null = errorPayload ?? lastPayload
+  if (chosen === null) return { ...empty, format: 'sse', sseErrorEvent }
+  const json = tryJson(chosen)
+  if (json.ok) return { ...empty, format: 'sse', json: json.value, sseErrorEvent }
+  return { ...empty, format: 'sse', text: firstLine(chosen), sseErrorEvent }
+}
+
+/** The text of the first <title> (else <h1>) in an HTML page, found with indexOf. */
+function parseHtml (text: string): ParsedBody | null {
+  const head = text.slice(0, SCAN_LIMIT)
+  const lower = head.toLowerCase()
+  const title = elementText(head, lower, 'title') ?? elementText(head, lower, 'h1')
+  if (title === null && !lower.includes('<html') && !lower.includes('<!doctype')) return null
+  return { ...empty, format: 'html', text: title, statusHint: leadingStatus(title) }
+}
+
+function elementText (html: string, lower: string, tag: string): string | null {
+  const open = lower.indexOf(`<${tag}`)
+  if (open === -1) return null
+  const start = lower.indexOf('>', open)
+  if (start === -1) return null
+  const end = lower.indexOf(`</${tag}`, start)
+  const inner = html.slice(start + 1, Math.min(end === -1 ? Infinity : end, start + 1 + 512))
+  const text = inner.replace(/<[^>]{0,512}>/g, ' ').replace(/\s+/g, ' ').trim()
+  return text === '' ? null : decodeEntities(text)
+}
+
+const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' }
+function decodeEntities (text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (entity) => entities[entity] ?? entity)
+}

@@ -1,0 +1,55 @@
+// Fallbacks that need no catalog entry: the HTTP status, and the gRPC status
+// names Google-style APIs put in their bodies.
+import type { NormalizedCode } from '../catalog/schema.js'
+
+const byHttpStatus: Record<number, NormalizedCode> = {
+  400: 'invalid_request',
+  401: 'unauthenticated',
+  402: 'quota_exceeded',
+  403: 'permission_denied',
+  404: 'not_found',
+  408: 'timeout',
+  409: 'conflict',
+  410: 'not_found',
+  412: 'failed_precondition',
+  413: 'invalid_request',
+  422: 'invalid_request',
+  429: 'rate_limited',
+  500: 'internal',
+  501: 'not_implemented',
+  502: 'upstream_error',
+  503: 'unavailable',
+  504: 'timeout'
+}
+
+/** The normalized code an HTTP status implies on its own, or null for statuses that imply none. */
+export function normalizedForStatus (status: number | null): NormalizedCode | null {
+  if (status === null) return null
+  const exact = byHttpStatus[status]
+  if (exact !== undefined) return exact
+  // Other 4xx are the caller's to fix; other 5xx are the server's.
+  if (status >= 400 && status < 500) return 'invalid_request'
+  if (status >= 500 && status < 600) return 'internal'
+  return null
+}
+
+const byGrpcStatus: Record<string, NormalizedCode> = {
+  INVALID_ARGUMENT: 'invalid_request',
+  OUT_OF_RANGE: 'invalid_request',
+  UNAUTHENTICATED: 'unauthenticated',
+  PERMISSION_DENIED: 'permission_denied',
+  NOT_FOUND: 'not_found',
+  ALREADY_EXISTS: 'conflict',
+  ABORTED: 'conflict',
+  FAILED_PRECONDITION: 'failed_precondition',
+  RESOURCE_EXHAUSTED: 'rate_limited',
+  UNAVAILABLE: 'unavailable',
+  DEADLINE_EXCEEDED: 'timeout',
+  UNIMPLEMENTED: 'not_implemented',
+  INTERNAL: 'internal',
+  DATA_LOSS: 'internal'
+}
+
+export function normalizedForGrpcStatus (name: string): NormalizedCode | null {
+  return Object.prototype.hasOwnProperty.call(byGrpcStatus, name) ? byGrpcStatus[name] as NormalizedCode : null
+}

@@ -1,0 +1,40 @@
+// Small HTTP helpers the read routes share: content negotiation between JSON
+// and terminal text, and conditional GETs keyed by the catalog version.
+import Negotiator from 'negotiator'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+export type Format = 'json' | 'text'
+const offered = ['application/json', 'text/plain']
+
+/** `?format=` wins; else the Accept header; JSON when the client does not care. */
+export function preferredFormat (request: FastifyRequest, explicit: Format | undefined): Format {
+  if (explicit !== undefined) return explicit
+  const accept = request.headers.accept
+  if (accept === undefined || accept.length > 1024) return 'json'
+  return new Negotiator({ headers: { accept } }).mediaType(offered) === 'text/plain' ? 'text' : 'json'
+}
+
+/** Catalog answers may be cached briefly, then revalidated by ETag. */
+export const CACHE_CONTROL = 'public, max-age=60, must-revalidate'
+
+/**
+ * Sets ETag and Cache-Control for an answer that depends only on the URL, the
+ * format and the catalog. Returns true when the client's copy is current, after
+ * answering 304 itself.
+ */
+export function answeredFromCache (request: FastifyRequest, reply: FastifyReply, catalogVersion: string, format: Format): boolean {
+  const etag = `"${catalogVersion}-${format}"`
+  reply.header('etag', etag).header('cache-control', CACHE_CONTROL).header('vary', 'accept')
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch === undefined || ifNoneMatch.length > 1024) return false
+  const current = ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim()
+    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`
+  })
+  if (current) reply.code(304).send()
+  return current
+}
+
+export function sendText (reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('text/plain; charset=utf-8').send(text)
+}

@@ -1,0 +1,139 @@
+// POST /classify and POST /classify/batch: thin adapters from HTTP to the
+// classification engine.
+import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { classify, type Classification, type ClassifyInput } from '../engine/classify.js'
+import type { Catalog } from '../catalog/types.js'
+import { BODY_LIMIT_BYTES } from '../limits.js'
+import { preferredFormat, sendText } from '../http.js'
+import { renderClassification } from '../render/text.js'
+import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
+import { ProblemError } from '../problems.js'
+
+/** The upstream headers errcat reads, forwarded by the caller with an x-upstream- prefix. */
+export const UPSTREAM_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'x-should-retry'] as const
+const UPSTREAM_PREFIX = 'x-upstream-'
+/** Upstream header values are cut to this length before anything reads them. */
+export const HEADER_VALUE_LIMIT = 256
+export const BATCH_LIMIT = 100
+
+const StatusQuery = Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'The upstream HTTP status.' }))
+
+function bound (value: string): string {
+  return value.length > HEADER_VALUE_LIMIT ? value.slice(0, HEADER_VALUE_LIMIT) : value
+}
+
+function upstreamHeaders (request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const name of UPSTREAM_HEADERS) {
+    const value = request.headers[UPSTREAM_PREFIX + name]
+    if (typeof value === 'string') headers[name] = bound(value)
+  }
+  return headers
+}
+
+function itemHeaders (raw: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (raw === undefined) return headers
+  for (const [name, value] of Object.entries(raw)) {
+    const lower = name.toLowerCase()
+    const bare = lower.startsWith(UPSTREAM_PREFIX) ? lower.slice(UPSTREAM_PREFIX.length) : lower
+    if ((UPSTREAM_HEADERS as readonly string[]).includes(bare)) headers[bare] = bound(value)
+  }
+  return headers
+}
+
+function checkSource (catalog: Catalog, source: string | undefined | null, field = 'source'): void {
+  if (source === undefined || source === null || catalog.sources.has(source)) return
+  const problem = unknownSourceProblem(source, catalog.sourceIds)
+  throw new ProblemError(problem.status, problem.slug, problem.title, problem.detail, { ...problem.extras, field })
+}
+
+const BatchItem = Type.Object({
+  status: Type.Optional(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()])),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 8192 }), {
+    description: 'Upstream response headers, with or without the x-upstream- prefix.'
+  })),
+  body: Type.Optional(Type.Unknown({ description: 'The upstream body: a string as received, or any JSON value.' })),
+  content_type: Type.Optional(Type.String({ maxLength: 256 })),
+  source: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]))
+})
+
+const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const classifyOptions = { maxRetryAfterS: app.config.MAX_RETRY_AFTER_S }
+
+  const logClassification = (request: FastifyRequest, result: Classification): void => {
+    request.log.info({
+      source: result.source,
+      code: result.code?.slice(0, 64) ?? null,
+      normalized_code: result.normalized_code,
+      matched_by: result.matched_by
+    }, 'classified')
+  }
+
+  // Raw mode: the body is the upstream's, verbatim, whatever its content type.
+  // This context parses every content type (or none) as a string, so a
+  // truncated JSON body is classified instead of rejected.
+  await app.register(async (plain) => {
+    const raw = plain.withTypeProvider<TypeBoxTypeProvider>()
+    raw.removeAllContentTypeParsers()
+    raw.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => { done(null, body) })
+
+    raw.post('/classify', {
+      schema: {
+        tags: ['classify'],
+        summary: 'Classify one raw upstream error',
+        description: 'Send the upstream body verbatim, with any content type or none. Forward the upstream headers that matter with an x-upstream- prefix.',
+        querystring: Type.Object({ status: StatusQuery, source: SourceQuery, format: FormatQuery }),
+        headers: Type.Object(Object.fromEntries(UPSTREAM_HEADERS.map((name) => [UPSTREAM_PREFIX + name, Type.Optional(Type.String())]))),
+        response: { 200: Type.Ref('Classification'), 400: Type.Ref('Problem'), 413: Type.Ref('Problem') }
+      }
+    }, async (request, reply) => {
+      const catalog = app.catalogStore.current
+      checkSource(catalog, request.query.source)
+      const input: ClassifyInput = {
+        body: request.body,
+        contentType: request.headers['content-type'] ?? null,
+        status: request.query.status ?? null,
+        headers: upstreamHeaders(request),
+        source: request.query.source ?? null
+      }
+      const result = classify(input, catalog, classifyOptions)
+      logClassification(request, result)
+      if (preferredFormat(request, request.query.format) === 'text') return sendText(reply, renderClassification(result))
+      return result
+    })
+  })
+
+  app.post('/classify/batch', {
+    schema: {
+      tags: ['classify'],
+      summary: `Classify up to ${BATCH_LIMIT} upstream errors in one call`,
+      body: Type.Object({ items: Type.Array(BatchItem, { maxItems: BATCH_LIMIT }) }),
+      response: {
+        200: Type.Object({ results: Type.Array(Type.Ref('Classification')) }),
+        400: Type.Ref('Problem'),
+        413: Type.Ref('Problem'),
+        415: Type.Ref('Problem')
+      }
+    }
+  }, async (request) => {
+    const catalog = app.catalogStore.current
+    const { items } = request.body
+    items.forEach((item, i) => checkSource(catalog, item.source, `items.${i}.source`))
+    const results = items.map((item) => {
+      const result = classify({
+        body: item.body,
+        contentType: item.content_type ?? null,
+        status: item.status ?? null,
+        headers: itemHeaders(item.headers),
+        source: item.source ?? null
+      }, catalog, classifyOptions)
+      return result
+    })
+    request.log.info({ items: results.length }, 'classified batch')
+    return { results }
+  })
+}
+
+export default classifyRoutes

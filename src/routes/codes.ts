@@ -1,0 +1,78 @@
+// GET /codes/:code and GET /codes: the catalog's read side, for support tools
+// (JSON) and for people with curl during an incident (text).
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NORMALIZED_CODES } from '../catalog/schema.js'
+import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT } from '../engine/lookup.js'
+import { buildProblem, sendProblem } from '../problems.js'
+import { answeredFromCache, preferredFormat, sendText } from '../http.js'
+import { renderEntries, renderProblem, renderSearch } from '../render/text.js'
+import { MAX_PARAM_LENGTH } from '../plugins/problem-handling.js'
+import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
+
+const LookupAnswer = Type.Object({
+  query: Type.String(),
+  matches: Type.Array(Type.Ref('Entry'))
+}, { $id: 'LookupAnswer' })
+
+const SearchAnswer = Type.Object({
+  items: Type.Array(Type.Ref('Entry')),
+  total: Type.Integer({ minimum: 0 })
+}, { $id: 'SearchAnswer' })
+
+const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addSchema(LookupAnswer)
+  app.addSchema(SearchAnswer)
+
+  app.get('/codes/:code', {
+    schema: {
+      tags: ['codes'],
+      summary: 'Look up a platform error code',
+      description: 'Exact spelling first, then case-insensitive, across every source. A code only a pattern rule knows answers with that rule (kind "pattern").',
+      params: Type.Object({ code: Type.String({ minLength: 1, maxLength: MAX_PARAM_LENGTH, description: 'The code as the platform spells it (any case).' }) }),
+      querystring: Type.Object({ source: SourceQuery, format: FormatQuery }),
+      response: { 200: Type.Ref(LookupAnswer), 400: Type.Ref('Problem'), 404: Type.Ref('Problem'), 414: Type.Ref('Problem') }
+    }
+  }, async (request, reply) => {
+    const catalog = app.catalogStore.current
+    const { source } = request.query
+    const format = preferredFormat(request, request.query.format)
+    if (source !== undefined && !catalog.sources.has(source)) throw unknownSourceProblem(source, catalog.sourceIds)
+    const result = lookup(request.params.code, catalog, { source })
+    if (result.matches.length === 0) {
+      const problem = buildProblem(request, 404, 'unknown-code', 'Unknown code',
+        `No source${source === undefined ? '' : ` "${source}"`} knows the code "${request.params.code}".`,
+        { suggestions: suggest(request.params.code, catalog, { source }) })
+      return format === 'text' ? sendText(reply.code(404), renderProblem(problem)) : sendProblem(reply, problem)
+    }
+    if (answeredFromCache(request, reply, catalog.version, format)) return reply
+    if (format === 'text') return sendText(reply, renderEntries(result.matches, `${result.matches.length} match${result.matches.length === 1 ? '' : 'es'} for "${result.query}"`))
+    return result
+  })
+
+  app.get('/codes', {
+    schema: {
+      tags: ['codes'],
+      summary: 'Search codes, titles, descriptions and messages',
+      querystring: Type.Object({
+        q: Type.Optional(Type.String({ maxLength: 200, description: 'Words that must all appear (case-insensitive).' })),
+        source: SourceQuery,
+        normalized_code: Type.Optional(Type.Union(NORMALIZED_CODES.map((code) => Type.Literal(code)))),
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_SEARCH_LIMIT }),
+        offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+        format: FormatQuery
+      }),
+      response: { 200: Type.Ref(SearchAnswer), 400: Type.Ref('Problem') }
+    }
+  }, async (request, reply) => {
+    const catalog = app.catalogStore.current
+    const { source, offset } = request.query
+    if (source !== undefined && !catalog.sources.has(source)) throw unknownSourceProblem(source, catalog.sourceIds)
+    const format = preferredFormat(request, request.query.format)
+    if (answeredFromCache(request, reply, catalog.version, format)) return reply
+    const result = search(catalog, request.query)
+    if (format === 'text') return sendText(reply, renderSearch(result.items, result.total, offset))
+    return result
+  })
+}
+
+export default codesRoutes
