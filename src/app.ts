@@ -13,6 +13,7 @@ import { sharedSchemas } from './schemas.js'
 import problemHandling, { frameworkErrors, MAX_PARAM_LENGTH } from './plugins/problem-handling.js'
 import requestIdHeader from './plugins/request-id.js'
 import { ErrcatLogController } from './logging.js'
+import openapi from './openapi.js'
 import healthRoutes from './routes/health.js'
 import codesRoutes from './routes/codes.js'
 import catalogRoutes from './routes/catalog.js'
@@ -87,6 +88,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
     if (app.lifecycle.draining) reply.header('connection', 'close')
   })
 
+  // OpenAPI first: it records every route registered after it.
+  await app.register(openapi)
   await app.register(healthRoutes)
   await app.register(codesRoutes)
   await app.register(catalogRoutes)

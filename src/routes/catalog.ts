@@ -3,6 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { answeredFromCache, preferredFormat, sendText } from '../http.js'
 import { renderSources, renderTaxonomy } from '../render/text.js'
 import { FormatQuery } from './shared.js'
+import { jsonOrText, notModified } from './responses.js'
 
 const Source = Type.Object({
   id: Type.String(),
@@ -32,7 +33,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['codes'],
       summary: 'The platforms in the catalog',
       querystring: Type.Object({ format: FormatQuery }),
-      response: { 200: Type.Object({ sources: Type.Array(Type.Ref(Source)) }) }
+      response: { 200: jsonOrText(Type.Object({ sources: Type.Array(Type.Ref(Source)) }), 'Every source in the catalog.'), 304: notModified }
     }
   }, async (request, reply) => {
     const catalog = app.catalogStore.current
@@ -47,7 +48,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['codes'],
       summary: 'The normalized codes, with HTTP and gRPC equivalents and default retry',
       querystring: Type.Object({ format: FormatQuery }),
-      response: { 200: Type.Object({ codes: Type.Array(Type.Ref(TaxonomyCode)) }) }
+      response: { 200: jsonOrText(Type.Object({ codes: Type.Array(Type.Ref(TaxonomyCode)) }), 'The normalized codes.'), 304: notModified }
     }
   }, async (request, reply) => {
     const catalog = app.catalogStore.current

@@ -9,6 +9,7 @@ import { preferredFormat, sendText } from '../http.js'
 import { renderClassification } from '../render/text.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
 import { ProblemError } from '../problems.js'
+import { json, jsonOrText, problem } from './responses.js'
 
 /** The upstream headers errcat reads, forwarded by the caller with an x-upstream- prefix. */
 export const UPSTREAM_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'x-should-retry'] as const
@@ -86,7 +87,11 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Send the upstream body verbatim, with any content type or none. Forward the upstream headers that matter with an x-upstream- prefix.',
         querystring: Type.Object({ status: StatusQuery, source: SourceQuery, format: FormatQuery }),
         headers: Type.Object(Object.fromEntries(UPSTREAM_HEADERS.map((name) => [UPSTREAM_PREFIX + name, Type.Optional(Type.String())]))),
-        response: { 200: Type.Ref('Classification'), 400: Type.Ref('Problem'), 413: Type.Ref('Problem') }
+        response: {
+          200: jsonOrText(Type.Ref('Classification'), 'What the upstream error means and what to do about it.'),
+          400: problem('The status, the source or another parameter is invalid.'),
+          413: problem('The body is larger than 1 MiB.')
+        }
       }
     }, async (request, reply) => {
       const catalog = app.catalogStore.current
@@ -111,10 +116,10 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: `Classify up to ${BATCH_LIMIT} upstream errors in one call`,
       body: Type.Object({ items: Type.Array(BatchItem, { maxItems: BATCH_LIMIT }) }),
       response: {
-        200: Type.Object({ results: Type.Array(Type.Ref('Classification')) }),
-        400: Type.Ref('Problem'),
-        413: Type.Ref('Problem'),
-        415: Type.Ref('Problem')
+        200: json(Type.Object({ results: Type.Array(Type.Ref('Classification')) }), 'One classification per item, in order.'),
+        400: problem('The batch is not valid: more than 100 items, a bad status, or an unknown source (the field names the item).'),
+        413: problem('The body is larger than 1 MiB.'),
+        415: problem('The batch must be sent as application/json.')
       }
     }
   }, async (request) => {

@@ -7,6 +7,7 @@ import { buildProblem, sendProblem } from '../problems.js'
 import { answeredFromCache, preferredFormat, sendText } from '../http.js'
 import { renderEntries, renderProblem, renderSearch } from '../render/text.js'
 import { MAX_PARAM_LENGTH } from '../plugins/problem-handling.js'
+import { jsonOrText, notModified, problem, problemOrText } from './responses.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
 
 const LookupAnswer = Type.Object({
@@ -30,7 +31,13 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Exact spelling first, then case-insensitive, across every source. A code only a pattern rule knows answers with that rule (kind "pattern").',
       params: Type.Object({ code: Type.String({ minLength: 1, maxLength: MAX_PARAM_LENGTH, description: 'The code as the platform spells it (any case).' }) }),
       querystring: Type.Object({ source: SourceQuery, format: FormatQuery }),
-      response: { 200: Type.Ref(LookupAnswer), 400: Type.Ref('Problem'), 404: Type.Ref('Problem'), 414: Type.Ref('Problem') }
+      response: {
+        200: jsonOrText(Type.Ref(LookupAnswer), 'Every entry for the code, exact spellings first.'),
+        304: notModified,
+        400: problem('The source is not one of GET /sources, or a parameter is invalid.'),
+        404: problemOrText('No source knows the code; suggestions lists the nearest known codes.'),
+        414: problem('The code is longer than 128 characters.')
+      }
     }
   }, async (request, reply) => {
     const catalog = app.catalogStore.current
@@ -61,7 +68,11 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
         format: FormatQuery
       }),
-      response: { 200: Type.Ref(SearchAnswer), 400: Type.Ref('Problem') }
+      response: {
+        200: jsonOrText(Type.Ref(SearchAnswer), 'The matching entries, code matches first, then title matches.'),
+        304: notModified,
+        400: problem('A query parameter is invalid, or the source is unknown.')
+      }
     }
   }, async (request, reply) => {
     const catalog = app.catalogStore.current

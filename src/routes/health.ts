@@ -1,6 +1,7 @@
 // Liveness and readiness, for orchestrators and load balancers.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ProblemError } from '../problems.js'
+import { json, problem } from './responses.js'
 
 const Health = Type.Object({ status: Type.Literal('ok') })
 const Ready = Type.Object({
@@ -17,7 +18,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['operations'],
       summary: 'Liveness: 200 while the process runs',
-      response: { 200: Health }
+      response: { 200: json(Health, 'The process is running.') }
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -25,7 +26,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['operations'],
       summary: 'Readiness: 200 once the catalog is loaded, 503 from the moment shutdown begins',
-      response: { 200: Ready, 503: Type.Ref('Problem') }
+      response: { 200: json(Ready, 'The catalog is loaded and errcat takes work.'), 503: problem('errcat is shutting down: send work to another replica.') }
     }
   }, async () => {
     if (app.lifecycle.draining) {
