@@ -2,13 +2,13 @@ import { test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { loadConfig, ConfigError } from '../src/config.js'
 
-test('defaults: PORT 8080, HOST 0.0.0.0, LOG_LEVEL info, CATALOG_DIR ./catalog, MAX_RETRY_AFTER_S 120', async (t) => {
-  t.same(loadConfig({}), { PORT: 8080, HOST: '0.0.0.0', LOG_LEVEL: 'info', CATALOG_DIR: './catalog', MAX_RETRY_AFTER_S: 120 })
+test('defaults: PORT 8080, HOST 0.0.0.0, LOG_LEVEL info, CATALOG_DIR ./catalog, MAX_RETRY_AFTER_S 120, SHED_EVENT_LOOP_DELAY_MS 500', async (t) => {
+  t.same(loadConfig({}), { PORT: 8080, HOST: '0.0.0.0', LOG_LEVEL: 'info', CATALOG_DIR: './catalog', MAX_RETRY_AFTER_S: 120, SHED_EVENT_LOOP_DELAY_MS: 500 })
 })
 
 test('environment values are read and converted', async (t) => {
-  const config = loadConfig({ PORT: '3000', HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', MAX_RETRY_AFTER_S: '7.5' })
-  t.same(config, { PORT: 3000, HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', MAX_RETRY_AFTER_S: 7.5 })
+  const config = loadConfig({ PORT: '3000', HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', MAX_RETRY_AFTER_S: '7.5', SHED_EVENT_LOOP_DELAY_MS: '0' })
+  t.same(config, { PORT: 3000, HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', MAX_RETRY_AFTER_S: 7.5, SHED_EVENT_LOOP_DELAY_MS: 0 })
 })
 
 test('an empty variable means the default', async (t) => {

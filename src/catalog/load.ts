@@ -62,6 +62,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     for (const entry of index.byCode.values()) push(byLowerCode, entry.code.toLowerCase(), entry)
   }
 
+  for (const list of byLowerCode.values()) Object.freeze(list)
   const hash = createHash('sha256')
   for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) hash.update(file.name).update('\0').update(file.text).update('\0')
 
@@ -123,7 +124,7 @@ function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, T
   spec.codes.forEach((code: TaxonomyCodeFile, i) => {
     if (taxonomy.has(code.code)) throw new CatalogError(path, `codes[${i}] (${JSON.stringify(code.code)})`, 'code', 'appears twice')
     checkRetryConsistent(code.retry, path, `codes[${i}] (${JSON.stringify(code.code)})`)
-    taxonomy.set(code.code, Object.freeze({ ...code }))
+    taxonomy.set(code.code, deepFreeze(structuredClone(code)))
   })
   const missing = NORMALIZED_CODES.filter((code) => !taxonomy.has(code))
   if (missing.length > 0) throw new CatalogError(path, null, 'codes', `must define every normalized code; missing ${missing.join(', ')}`)
@@ -140,6 +141,8 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (defaults === undefined) throw new CatalogError(path, where, 'normalized_code', `${item.normalized_code} is not in the taxonomy`)
     const retry: RetryPolicy = { ...defaults.retry, ...item.retry }
     checkRetryConsistent(retry, path, where)
+    // A policy that never retries has no delays to speak of.
+    if (!retry.retryable) Object.assign(retry, { base_delay_ms: 0, max_delay_ms: 0 })
     const entry: Entry = {
       source,
       code,
@@ -156,7 +159,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (item.template !== undefined) entry.template = item.template
     if (item.type !== undefined) entry.type = item.type
     if (item.notes !== undefined) entry.notes = item.notes
-    if (item.inferred !== undefined) entry.inferred = [...item.inferred]
+    if (item.inferred !== undefined) entry.inferred = Object.freeze([...item.inferred]) as string[]
     entries.push(Object.freeze(entry))
     return entry
   }
@@ -200,7 +203,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (item.prefix === undefined && item.suffix === undefined && item.contains === undefined) {
       throw new CatalogError(path, where, 'suffix', 'a pattern needs at least one of prefix, suffix or contains')
     }
-    return buildPatternRule(item, toEntry(item, 'pattern', where, item.code))
+    return Object.freeze(buildPatternRule(item, toEntry(item, 'pattern', where, item.code)))
   })
 
   const byStatus = new Map<number, Entry>()
@@ -210,11 +213,12 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     byStatus.set(item.http_status, toEntry(item, 'status', where, item.code))
   })
 
-  return {
+  for (const list of byLowerCode.values()) Object.freeze(list)
+  return Object.freeze({
     info: Object.freeze({
       id: source,
       name: spec.name,
-      docs: [...spec.docs],
+      docs: Object.freeze([...spec.docs]) as string[],
       envelope: spec.envelope,
       diagnostic_tool: spec.diagnostic_tool ?? null,
       entry_count: entries.length
@@ -227,7 +231,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     patterns: Object.freeze(patterns),
     templates: new TemplateIndex(templates),
     entries: Object.freeze(entries)
-  }
+  })
 }
 
 /** Two templates overlap when one's sample message matches the other: then a message could match both. */
@@ -251,6 +255,15 @@ function checkRetryConsistent (retry: RetryPolicy, path: string, where: string):
   }
   if (retry.retryable && retry.max_attempts < 2) throw new CatalogError(path, where, 'retry.max_attempts', 'a retryable policy allows at least 2 attempts')
   if (retry.base_delay_ms > retry.max_delay_ms) throw new CatalogError(path, where, 'retry.base_delay_ms', 'must not exceed max_delay_ms')
+}
+
+/** Freezes plain catalog data all the way down (objects and arrays; the data has no cycles). */
+function deepFreeze<T> (value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
 }
 
 function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {

@@ -129,6 +129,7 @@ export class TemplateIndex {
       }
     }
     this.size = templates.length
+    Object.freeze(this)
   }
 
   /** The most specific template that matches the message, earliest in catalog order on a tie. */

@@ -233,10 +233,12 @@ function withRawCode (match: Match, rawCode: string | null): Match {
 }
 
 function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean): Match | null {
-  if (source !== null && hinted) {
+  // The envelope's (or the hint's) own source first: exact spelling, then any case.
+  if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
     const entry = index.byCode.get(code) ?? index.byLowerCode.get(code.toLowerCase())?.[0]
-    return entry === undefined ? null : fromEntry(entry, 'code')
+    if (entry !== undefined) return fromEntry(entry, 'code')
+    if (hinted) return null
   }
   const candidates = catalog.byLowerCode.get(code.toLowerCase())
   if (candidates === undefined) return null
@@ -245,8 +247,6 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
   const pool = exact.length > 0 ? exact : candidates
   const sources = new Set(pool.map((entry) => entry.source))
   if (sources.size === 1) return fromEntry(pool[0] as Entry, 'code')
-  const fromEnvelope = source === null ? undefined : pool.find((entry) => entry.source === source)
-  if (fromEnvelope !== undefined) return fromEntry(fromEnvelope, 'code')
   // Several platforms share the code and nothing says which sent it.
   const normalized = new Set(pool.map((entry) => entry.normalized_code))
   return {

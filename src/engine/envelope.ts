@@ -153,8 +153,10 @@ function fingerprint (top: Obj, error: Obj | null, errorString: string | null, m
   if (errorString !== null) {
     // Nullspace's API ErrorResponse: a message in `error` beside a machine code or its extras.
     if (['code', 'error_detail', 'build_id'].some((key) => field(top, key) !== undefined)) return 'nullspace'
-    // OneCLI: a flat {"error": "<message>"} or the gateway's {"error": "<code>", "message"}.
-    return 'onecli'
+    // OneCLI: the gateway's {"error": "<code>", "message"}, or a flat {"error": "<message>"}.
+    // A bare {"error": "SOME_CODE"} is no message, and so no evidence of OneCLI.
+    if (str(field(top, 'message')) !== null) return 'onecli'
+    return /^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)+$/.test(errorString) ? null : 'onecli'
   }
   return null
 }

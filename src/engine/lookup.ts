@@ -23,8 +23,9 @@ function sourcesFor (catalog: Catalog, source: string | undefined): SourceIndex[
 
 /**
  * Every entry for a code: the platform's exact spelling first, then other
- * spellings that differ only in case, from every source. Envelope types and
- * status rules answer when no code does, and pattern rules after them.
+ * spellings that differ only in case, from every source. A source without
+ * such a code answers with its envelope type or status rule of that name.
+ * Pattern rules answer only when nothing else does.
  */
 export function lookup (code: string, catalog: Catalog, options: LookupOptions = {}): LookupResult {
   const sources = sourcesFor(catalog, options.source)
@@ -32,20 +33,18 @@ export function lookup (code: string, catalog: Catalog, options: LookupOptions =
   const exact: Entry[] = []
   const folded: Entry[] = []
   const sort = (entry: Entry): void => { (entry.code === code ? exact : folded).push(entry) }
-  if (options.source === undefined) {
-    catalog.byLowerCode.get(lower)?.forEach(sort)
-  } else {
-    sources[0]?.byLowerCode.get(lower)?.forEach(sort)
-  }
-  if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
-
-  const rules: Entry[] = []
   for (const index of sources) {
+    const codes = index.byLowerCode.get(lower)
+    if (codes !== undefined) {
+      codes.forEach(sort)
+      continue
+    }
     for (const [type, entry] of index.byType) if (type.toLowerCase() === lower) sort(entry)
     for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) sort(entry)
   }
   if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
 
+  const rules: Entry[] = []
   for (const index of sources) {
     const rule = index.patterns.find((candidate) => patternMatches(candidate, code))
     if (rule !== undefined) rules.push(rule.entry)
@@ -62,13 +61,14 @@ export function suggest (code: string, catalog: Catalog, options: LookupOptions 
   const limit = Math.max(2, Math.floor(lower.length / 4))
   const scored = new Map<string, number>()
   for (const entry of catalog.allEntries) {
-    if (!sources.has(entry.source) || entry.kind === 'pattern' || scored.has(entry.code)) continue
     const candidate = entry.code.toLowerCase()
+    // One suggestion per spelling: lookup ignores case, so INTERNAL_ERROR and internal_error lead to the same answer.
+    if (!sources.has(entry.source) || entry.kind === 'pattern' || scored.has(candidate)) continue
     if (Math.abs(candidate.length - lower.length) > limit && !candidate.startsWith(lower)) continue
     const score = candidate.startsWith(lower) || lower.startsWith(candidate)
       ? Math.min(distance(candidate, lower), 1)
       : distance(candidate, lower)
-    if (score <= limit) scored.set(entry.code, score)
+    if (score <= limit) scored.set(candidate, score)
   }
   return [...scored.entries()]
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))

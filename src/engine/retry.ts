@@ -103,7 +103,7 @@ export function adviseRetry (context: RetryContext): RetryAdvice {
   }
   if (delay !== null) {
     if (delay.ms > context.maxRetryAfterS * 1000) {
-      return noRetry(base, delay.ms, `The upstream asked to wait ${Math.round(delay.ms / 1000)} s (${delay.from}), longer than the ${context.maxRetryAfterS} s errcat treats as retryable.`)
+      return noRetry(base, delay.ms, `The upstream asked to wait ${delay.ms / 1000} s (${delay.from}), longer than the ${context.maxRetryAfterS} s errcat treats as retryable.`)
     }
     advice.strategy = 'retry_after'
     advice.delay_ms = delay.ms

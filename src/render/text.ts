@@ -79,7 +79,8 @@ export function renderEntries (entries: readonly Entry[], header: string): strin
 }
 
 export function renderSearch (items: readonly Entry[], total: number, offset: number): string {
-  const lines = [`${total} entries${total > items.length ? `, showing ${offset + 1}-${offset + items.length}` : ''}`, '']
+  const shown = items.length === 0 ? (total === 0 ? '' : `, none from ${offset + 1} on`) : total > items.length ? `, showing ${offset + 1}-${offset + items.length}` : ''
+  const lines = [`${total} entries${shown}`, '']
   for (const entry of items) {
     const left = `${entry.source}/${entry.code}`
     const right = entry.normalized_code

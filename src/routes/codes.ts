@@ -40,7 +40,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
-    const catalog = app.catalogStore.current
+    const catalog = request.catalog
     const { source } = request.query
     const format = preferredFormat(request, request.query.format)
     if (source !== undefined && !catalog.sources.has(source)) throw unknownSourceProblem(source, catalog.sourceIds)
@@ -75,7 +75,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
-    const catalog = app.catalogStore.current
+    const catalog = request.catalog
     const { source, offset } = request.query
     if (source !== undefined && !catalog.sources.has(source)) throw unknownSourceProblem(source, catalog.sourceIds)
     const format = preferredFormat(request, request.query.format)
