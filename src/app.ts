@@ -11,7 +11,11 @@ import { requestIdFor } from './request-id.js'
 import { BODY_LIMIT_BYTES } from './limits.js'
 import { sharedSchemas } from './schemas.js'
 import problemHandling, { frameworkErrors, MAX_PARAM_LENGTH } from './plugins/problem-handling.js'
-import requestIdHeader from './plugins/request-id.js'
+import requestContext from './plugins/request-context.js'
+import metrics from './plugins/metrics.js'
+import loadShedding, { type LoadSheddingOptions } from './plugins/load-shedding.js'
+import { reloadCatalog } from './reload.js'
+import type { ReloadResult } from './catalog/store.js'
 import { ErrcatLogController } from './logging.js'
 import openapi from './openapi.js'
 import healthRoutes from './routes/health.js'
@@ -29,6 +33,8 @@ declare module 'fastify' {
     config: Config
     catalogStore: CatalogStore
     lifecycle: Lifecycle
+    /** Re-reads CATALOG_DIR and swaps it in if valid; else keeps the last good catalog. */
+    reloadCatalog: () => Promise<ReloadResult>
   }
 }
 
@@ -39,6 +45,8 @@ export interface BuildAppOptions {
   catalog?: Catalog
   /** Where log lines go; defaults to stdout (pretty when stdout is a terminal). */
   logStream?: DestinationStream
+  /** Load-shedding thresholds; default from config.SHED_EVENT_LOOP_DELAY_MS. */
+  loadShedding?: LoadSheddingOptions
 }
 
 // Timeouts (see README, "Timeouts"). errcat answers in milliseconds, so a
@@ -78,18 +86,17 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   app.decorate('config', config)
   app.decorate('catalogStore', new CatalogStore(catalog))
   app.decorate('lifecycle', { draining: false })
+  app.decorate('reloadCatalog', () => reloadCatalog(app))
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   // Cross-cutting plugins first, then routes, in this visible order.
   await app.register(problemHandling)
-  await app.register(requestIdHeader)
-  app.addHook('onSend', async (_request, reply) => {
-    // While draining, close each connection after its answer instead of keeping it alive.
-    if (app.lifecycle.draining) reply.header('connection', 'close')
-  })
+  await app.register(requestContext)
+  await app.register(loadShedding, options.loadShedding ?? { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
 
   // OpenAPI first: it records every route registered after it.
   await app.register(openapi)
+  await app.register(metrics)
   await app.register(healthRoutes)
   await app.register(codesRoutes)
   await app.register(catalogRoutes)

@@ -16,6 +16,12 @@ export const ConfigSchema = Type.Object({
     maximum: 86400,
     default: 120,
     description: 'the longest upstream-requested wait, in seconds, still treated as retryable (0 to 86400)'
+  }),
+  SHED_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60000,
+    default: 500,
+    description: 'the event-loop delay in ms past which requests are shed with a 503, or 0 for never (0 to 60000)'
   })
 })
 

@@ -9,6 +9,7 @@ import type { OpenAPIV3_1 as OpenAPI } from 'openapi-types'
 import { classify, type ClassifyInput } from './engine/classify.js'
 import { lookup } from './engine/lookup.js'
 import type { Catalog } from './catalog/types.js'
+import { EXEMPT_ROUTES } from './plugins/load-shedding.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -57,6 +58,19 @@ function finishDocument (document: OpenAPI.Document, catalog: Catalog): OpenAPI.
   const codeAnswer = paths['/codes/{code}']?.get?.responses?.['200'] as OpenAPI.ResponseObject | undefined
   const codeJson = codeAnswer?.content?.['application/json']
   if (codeJson !== undefined) codeJson.examples = { scope_insufficient: { summary: 'GET /codes/scope_insufficient', value: lookupExample } }
+
+  // Load shedding can answer any route but the exempt ones; route schemas do not say so.
+  for (const [path, item] of Object.entries(paths)) {
+    if (EXEMPT_ROUTES.has(path)) continue
+    for (const operation of [item?.get, item?.post]) {
+      if (operation?.responses !== undefined && operation.responses['503'] === undefined) {
+        operation.responses['503'] = {
+          description: 'errcat is overloaded and sheds load; Retry-After says when to come back. Fall back at once.',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+        }
+      }
+    }
+  }
 
   const classifyOperation = paths['/classify']?.post
   if (classifyOperation !== undefined) {

@@ -28,6 +28,7 @@ async function main (): Promise<void> {
     else app.log.info({ signal }, 'shutting down')
     await shutdown(app)
   })
+  process.on('SIGHUP', () => { app.reloadCatalog().catch((err: unknown) => app.log.error({ err }, 'catalog reload failed')) })
   await app.listen({ port: config.PORT, host: config.HOST })
 }
 

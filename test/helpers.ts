@@ -6,6 +6,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { loadCatalog } from '../src/catalog/load.js'
 import type { Catalog } from '../src/catalog/types.js'
+import type { LoadSheddingOptions } from '../src/plugins/load-shedding.js'
 
 export const CATALOG_DIR = fileURLToPath(new URL('../catalog/', import.meta.url))
 
@@ -24,10 +25,12 @@ export interface LogLine {
 }
 
 export function testConfig (overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), CATALOG_DIR, ...overrides }
+  // Load shedding is off unless a test turns it on: tap's TypeScript loader
+  // blocks the event loop long enough to trip it on a busy 2-core machine.
+  return { ...loadConfig({}), CATALOG_DIR, SHED_EVENT_LOOP_DELAY_MS: 0, ...overrides }
 }
 
-export async function buildTestApp (overrides: Partial<Config> = {}, catalog?: Catalog) {
+export async function buildTestApp (overrides: Partial<Config> = {}, catalog?: Catalog, loadShedding?: LoadSheddingOptions) {
   const logs: LogLine[] = []
   const logStream = new Writable({
     write (chunk, _encoding, callback) {
@@ -35,6 +38,6 @@ export async function buildTestApp (overrides: Partial<Config> = {}, catalog?: C
       callback()
     }
   })
-  const app = await buildApp({ config: testConfig(overrides), catalog: catalog ?? await bundledCatalog(), logStream })
+  const app = await buildApp({ config: testConfig(overrides), catalog: catalog ?? await bundledCatalog(), logStream, ...(loadShedding === undefined ? {} : { loadShedding }) })
   return { app, logs }
 }

@@ -4,6 +4,7 @@ import SwaggerParser from '@apidevtools/swagger-parser'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import type { OpenAPIV3_1 as OpenAPI } from 'openapi-types'
+import type { InjectOptions } from 'fastify'
 import { buildTestApp } from './helpers.js'
 import { CLASSIFY_EXAMPLES } from '../src/openapi.js'
 
@@ -90,7 +91,7 @@ test('real answers match the document\'s response schemas', async (t) => {
   addFormats.default(ajv)
   ajv.addSchema({ $id: 'openapi.json', components: document.components })
 
-  const check = async (request: Parameters<typeof app.inject>[0], path: string, method: 'get' | 'post') => {
+  const check = async (request: InjectOptions, path: string, method: 'get' | 'post') => {
     const res = await app.inject(request)
     const mediaType = String(res.headers['content-type']).split(';')[0] as string
     const response = document.paths?.[path]?.[method]?.responses?.[String(res.statusCode)] as OpenAPI.ResponseObject | undefined

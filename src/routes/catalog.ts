@@ -36,7 +36,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: jsonOrText(Type.Object({ sources: Type.Array(Type.Ref(Source)) }), 'Every source in the catalog.'), 304: notModified }
     }
   }, async (request, reply) => {
-    const catalog = app.catalogStore.current
+    const catalog = request.catalog
     const format = preferredFormat(request, request.query.format)
     if (answeredFromCache(request, reply, catalog.version, format)) return reply
     const sources = catalog.sourceIds.map((id) => catalog.sources.get(id)?.info).filter((info) => info !== undefined)
@@ -51,7 +51,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: jsonOrText(Type.Object({ codes: Type.Array(Type.Ref(TaxonomyCode)) }), 'The normalized codes.'), 304: notModified }
     }
   }, async (request, reply) => {
-    const catalog = app.catalogStore.current
+    const catalog = request.catalog
     const format = preferredFormat(request, request.query.format)
     if (answeredFromCache(request, reply, catalog.version, format)) return reply
     const codes = [...catalog.taxonomy.values()]

@@ -63,8 +63,9 @@ const BatchItem = Type.Object({
 const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const classifyOptions = { maxRetryAfterS: app.config.MAX_RETRY_AFTER_S }
 
-  const logClassification = (request: FastifyRequest, result: Classification): void => {
+  const logClassification = (request: FastifyRequest, result: Classification, item?: number): void => {
     request.log.info({
+      ...(item === undefined ? {} : { item }),
       source: result.source,
       code: result.code?.slice(0, 64) ?? null,
       normalized_code: result.normalized_code,
@@ -94,7 +95,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
     }, async (request, reply) => {
-      const catalog = app.catalogStore.current
+      const catalog = request.catalog
       checkSource(catalog, request.query.source)
       const input: ClassifyInput = {
         body: request.body,
@@ -105,6 +106,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const result = classify(input, catalog, classifyOptions)
       logClassification(request, result)
+      app.metrics.classified(result)
       if (preferredFormat(request, request.query.format) === 'text') return sendText(reply, renderClassification(result))
       return result
     })
@@ -123,10 +125,10 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request) => {
-    const catalog = app.catalogStore.current
+    const catalog = request.catalog
     const { items } = request.body
     items.forEach((item, i) => checkSource(catalog, item.source, `items.${i}.source`))
-    const results = items.map((item) => {
+    const results = items.map((item, i) => {
       const result = classify({
         body: item.body,
         contentType: item.content_type ?? null,
@@ -134,9 +136,10 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: itemHeaders(item.headers),
         source: item.source ?? null
       }, catalog, classifyOptions)
+      logClassification(request, result, i)
+      app.metrics.classified(result)
       return result
     })
-    request.log.info({ items: results.length }, 'classified batch')
     return { results }
   })
 }

@@ -28,11 +28,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Readiness: 200 once the catalog is loaded, 503 from the moment shutdown begins',
       response: { 200: json(Ready, 'The catalog is loaded and errcat takes work.'), 503: problem('errcat is shutting down: send work to another replica.') }
     }
-  }, async () => {
+  }, async (request) => {
     if (app.lifecycle.draining) {
       throw new ProblemError(503, 'shutting-down', 'Shutting down', 'errcat is shutting down and takes no new work. Send the request to another replica.')
     }
-    const catalog = app.catalogStore.current
+    const catalog = request.catalog
     return {
       status: 'ready' as const,
       catalog: { version: catalog.version, loaded_at: catalog.loadedAt, entries: catalog.allEntries.length }

@@ -1,0 +1,30 @@
+// What every request carries: its id on the answer, and the catalog it
+// started with. A request reads the catalog once, here, so a reload that
+// lands mid-request never changes its answer half-way.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { REQUEST_ID_HEADER } from '../request-id.js'
+import type { Catalog } from '../catalog/types.js'
+
+export const CATALOG_VERSION_HEADER = 'x-catalog-version'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    catalog: Catalog
+  }
+}
+
+async function requestContext (app: FastifyInstance): Promise<void> {
+  app.decorateRequest('catalog', null as unknown as Catalog)
+  app.addHook('onRequest', async (request, reply) => {
+    request.catalog = app.catalogStore.current
+    reply.header(REQUEST_ID_HEADER, request.id)
+    reply.header(CATALOG_VERSION_HEADER, request.catalog.version)
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    // While draining, close each connection after its answer instead of keeping it alive.
+    if (app.lifecycle.draining) reply.header('connection', 'close')
+  })
+}
+
+export default fp(requestContext, { name: 'request-context' })
