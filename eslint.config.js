@@ -1,7 +1,7 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'coverage/**', '.tap/**', 'node_modules/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', 'dist-bench/**', 'coverage/**', '.tap/**', 'node_modules/**'] }),
   {
     rules: {
       // TypeBox's idiom names a schema and its Static<> type alike (`const Entry` / `type Entry`).

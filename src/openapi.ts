@@ -11,7 +11,6 @@ import type { Catalog } from './catalog/types.js'
 import { EXEMPT_ROUTES } from './plugins/load-shedding.js'
 import { PACKAGE_VERSION } from './paths.js'
 
-
 /** One classify example per platform shape, classified by the live engine when the document renders. */
 export const CLASSIFY_EXAMPLES: Record<string, { summary: string, status: number, contentType: string, headers?: Record<string, string>, body: string }> = {
   scaigrid_rate_limit: {

@@ -1088,7 +1088,7 @@ test('loadCatalog rejects a broken catalog with one CatalogError naming file, en
     const dir = await copyCatalog(t.testdir())
     await rename(join(dir, 'onecli.yaml'), join(dir, 'one-cli.yaml'))
     expectError(t, await loadError(dir), {
-      file: join(dir, 'one-cli.yaml'), entry: null, field: 'id', problem: 'the file of source "onecli" must be named onecli.yaml'
+      file: join(dir, 'one-cli.yaml'), entry: null, field: 'id', problem: 'the file of source "onecli" must be named onecli.yaml (or onecli.json)'
     })
   })
 
@@ -1219,7 +1219,7 @@ test('loadCatalog rejects a broken catalog with one CatalogError naming file, en
 
   t.test('a directory with the taxonomy and no source', async (t) => {
     const dir = t.testdir({ 'taxonomy.yaml': await readFile(join(CATALOG_DIR, TAXONOMY_FILE), 'utf8') })
-    expectError(t, await loadError(dir), { file: dir, entry: null, field: null, problem: 'no source files (*.yaml) besides the taxonomy' })
+    expectError(t, await loadError(dir), { file: dir, entry: null, field: null, problem: 'no source files (*.yaml or *.json) besides the taxonomy' })
   })
 })
 

@@ -98,70 +98,88 @@ function specificity (parsed: ParsedTemplate): number {
   return parsed.literals.reduce((sum, literal) => sum + literal.length, 0)
 }
 
-/** How many characters of a template's leading or trailing literal key the index. */
-const ANCHOR_LENGTH = 8
+/** A character trie over literal anchors; each node holds the templates whose anchor ends there. */
+interface TrieNode {
+  next: Map<string, TrieNode>
+  templates: CompiledTemplate[]
+}
+
+function trieNode (): TrieNode {
+  return { next: new Map(), templates: [] }
+}
 
 /**
- * Templates indexed by a literal anchor: the first ANCHOR_LENGTH characters of
- * the leading literal, or else the last ones of the trailing literal. A lookup
- * probes one map key per distinct anchor length (at most ANCHOR_LENGTH of them),
- * so its cost does not grow with the number of templates.
+ * Templates indexed by a literal anchor: the leading literal, or for a template
+ * that starts with a placeholder, its trailing literal read backwards. A lookup
+ * walks the message's first (or last) characters down a trie, so it touches at
+ * most as many characters as the longest anchor and only the templates whose
+ * anchor the message really has: its cost does not grow with the number of
+ * templates.
  */
 export class TemplateIndex {
-  private readonly byHead = new Map<string, CompiledTemplate[]>()
-  private readonly byTail = new Map<string, CompiledTemplate[]>()
-  private readonly headLengths = new Set<number>()
-  private readonly tailLengths = new Set<number>()
+  private readonly heads = trieNode()
+  private readonly tails = trieNode()
   readonly size: number
 
   constructor (templates: readonly CompiledTemplate[]) {
     for (const template of templates) {
       const head = template.parsed.literals[0] as string
       const tail = template.parsed.literals[template.parsed.literals.length - 1] as string
-      if (head !== '') {
-        const key = head.slice(0, ANCHOR_LENGTH)
-        push(this.byHead, key, template)
-        this.headLengths.add(key.length)
-      } else {
-        const key = tail.slice(-ANCHOR_LENGTH)
-        push(this.byTail, key, template)
-        this.tailLengths.add(key.length)
-      }
+      if (head !== '') insert(this.heads, head, template, false)
+      else insert(this.tails, tail, template, true)
     }
     this.size = templates.length
     Object.freeze(this)
   }
 
+  /** Every template whose anchor the message has, whether or not it matches in full. */
+  private candidates (message: string, visit: (template: CompiledTemplate) => void): void {
+    walk(this.heads, message, false, visit)
+    walk(this.tails, message, true, visit)
+  }
+
   /** The most specific template that matches the message, earliest in catalog order on a tie. */
   match (message: string): { template: CompiledTemplate, params: Record<string, string> } | null {
-    let best: { template: CompiledTemplate, params: Record<string, string> } | null = null
-    const beats = (template: CompiledTemplate): boolean => {
-      if (best === null) return true
+    let best: { template: CompiledTemplate, params: Record<string, string>, specificity: number } | null = null
+    this.candidates(message, (template) => {
       const mine = specificity(template.parsed)
-      const theirs = specificity(best.template.parsed)
-      return mine > theirs || (mine === theirs && template.order < best.template.order)
-    }
-    const consider = (candidates: CompiledTemplate[] | undefined): void => {
-      for (const template of candidates ?? []) {
-        if (!beats(template)) continue
-        const params = matchTemplate(template.parsed, message)
-        if (params !== null) best = { template, params }
-      }
-    }
-    for (const length of this.headLengths) {
-      if (message.length >= length) consider(this.byHead.get(message.slice(0, length)))
-    }
-    for (const length of this.tailLengths) {
-      if (message.length >= length) consider(this.byTail.get(message.slice(-length)))
-    }
+      if (best !== null && (mine < best.specificity || (mine === best.specificity && template.order > best.template.order))) return
+      const params = matchTemplate(template.parsed, message)
+      if (params !== null) best = { template, params, specificity: mine }
+    })
     if (best === null) return null
     const { template, params } = best
     return { template, params }
   }
+
+  /** Every template that matches the message in full. */
+  matchAll (message: string): CompiledTemplate[] {
+    const matches: CompiledTemplate[] = []
+    this.candidates(message, (template) => {
+      if (matchTemplate(template.parsed, message) !== null) matches.push(template)
+    })
+    return matches
+  }
 }
 
-function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key)
-  if (list === undefined) map.set(key, [value])
-  else list.push(value)
+function insert (root: TrieNode, anchor: string, template: CompiledTemplate, backwards: boolean): void {
+  let node = root
+  for (let i = 0; i < anchor.length; i++) {
+    const ch = anchor[backwards ? anchor.length - 1 - i : i] as string
+    let child = node.next.get(ch)
+    if (child === undefined) {
+      child = trieNode()
+      node.next.set(ch, child)
+    }
+    node = child
+  }
+  node.templates.push(template)
+}
+
+function walk (root: TrieNode, message: string, backwards: boolean, visit: (template: CompiledTemplate) => void): void {
+  let node: TrieNode | undefined = root
+  for (let i = 0; i < message.length && node !== undefined; i++) {
+    node = node.next.get(message[backwards ? message.length - 1 - i : i] as string)
+    if (node !== undefined) for (const template of node.templates) visit(template)
+  }
 }

@@ -18,6 +18,16 @@ const UPSTREAM_PREFIX = 'x-upstream-'
 export const HEADER_VALUE_LIMIT = 256
 export const BATCH_LIMIT = 100
 
+/** type/subtype with optional parameters: what Fastify's content-type parsing accepts. */
+const wellFormedMediaType = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The upstream's content-type header when Fastify could not parse it. */
+    upstreamContentType?: string
+  }
+}
+
 const StatusQuery = Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'The upstream HTTP status.' }))
 
 function bound (value: string): string {
@@ -64,10 +74,12 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const classifyOptions = { maxRetryAfterS: app.config.MAX_RETRY_AFTER_S }
 
   const logClassification = (request: FastifyRequest, result: Classification, item?: number): void => {
+    // Only a code the catalog knows is logged: a raw upstream code is body content.
+    const known = result.code !== null && request.catalog.byLowerCode.has(result.code.toLowerCase())
     request.log.info({
       ...(item === undefined ? {} : { item }),
       source: result.source,
-      code: result.code?.slice(0, 64) ?? null,
+      code: known ? result.code : null,
       normalized_code: result.normalized_code,
       matched_by: result.matched_by
     }, 'classified')
@@ -80,6 +92,17 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const raw = plain.withTypeProvider<TypeBoxTypeProvider>()
     raw.removeAllContentTypeParsers()
     raw.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => { done(null, body) })
+    // Fastify refuses a content-type header it cannot parse (415) before any
+    // parser runs. The upstream's header is data here: keep it for the engine
+    // and let the body through as opaque bytes.
+    raw.addHook('onRequest', (request, _reply, done) => {
+      const type = request.headers['content-type']
+      if (type !== undefined && !wellFormedMediaType.test(type)) {
+        request.upstreamContentType = type.slice(0, HEADER_VALUE_LIMIT)
+        request.headers['content-type'] = 'application/octet-stream'
+      }
+      done()
+    })
 
     raw.post('/classify', {
       schema: {
@@ -99,7 +122,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       checkSource(catalog, request.query.source)
       const input: ClassifyInput = {
         body: request.body,
-        contentType: request.headers['content-type'] ?? null,
+        contentType: request.upstreamContentType ?? request.headers['content-type'] ?? null,
         status: request.query.status ?? null,
         headers: upstreamHeaders(request),
         source: request.query.source ?? null

@@ -1,0 +1,26 @@
+// The inputs the benchmarks send: one per matching path, as gateways send them.
+import type { ClassifyInput } from '../src/engine/classify.js'
+
+export const SCAIGRID_RATE_LIMIT = '{"status":"error","error":{"code":"BACKEND_RATE_LIMITED","message":"Backend rate limit exceeded — please retry later","retry_after":30},"meta":{"request_id":"req_abc123"}}'
+export const ONECLI_TEMPLATE = '{"error":"Unknown provider: slack"}'
+export const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n'
+
+/** classify() inputs, one per matching path, for the engine micro-benchmark. */
+export const ENGINE_CASES: Record<string, ClassifyInput> = {
+  code: { status: 429, body: SCAIGRID_RATE_LIMIT, contentType: 'application/json' },
+  code_pattern: { status: 404, body: '{"status":"error","error":{"code":"SCAIMATRIX_INDEX_NOT_FOUND","message":"Index not found"},"meta":{"request_id":"r1"}}', contentType: 'application/json' },
+  message: { status: 404, body: '{"error":"Agent not found"}', contentType: 'application/json' },
+  message_template: { status: 404, body: ONECLI_TEMPLATE, contentType: 'application/json' },
+  type: { status: 401, body: '{"error":{"message":"Invalid API key","type":"authentication_error","code":null,"param":null}}', contentType: 'application/json' },
+  status: { status: 503, body: '', contentType: null },
+  html: { status: 502, body: NGINX_502, contentType: 'text/html' }
+}
+
+export function batchBody (size: number): string {
+  const kinds = Object.values(ENGINE_CASES)
+  const items = Array.from({ length: size }, (_, i) => {
+    const input = kinds[i % kinds.length] as ClassifyInput
+    return { status: input.status, body: input.body, content_type: input.contentType ?? undefined }
+  })
+  return JSON.stringify({ items })
+}

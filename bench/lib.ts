@@ -1,0 +1,105 @@
+// Helpers the benchmark scripts share: start a target server in a child
+// process, load it with autocannon, and summarise.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { cpus, totalmem } from 'node:os'
+import autocannon from 'autocannon'
+
+/** Runs a sibling script the way this one runs: compiled .js, or .ts under tap's loader. */
+export function siblingScript (name: string, from: string): string {
+  const extension = from.endsWith('.ts') ? '.ts' : '.js'
+  return fileURLToPath(new URL(`./${name}${extension}`, from))
+}
+
+export interface Target {
+  port: number
+  child: ChildProcess
+  rssBytes: () => Promise<number>
+  stop: () => Promise<void>
+}
+
+export async function startTarget (kind: 'errcat' | 'baseline', catalogDir?: string): Promise<Target> {
+  const script = siblingScript('target', import.meta.url)
+  const child = spawn(process.execPath, [...process.execArgv, script, kind, ...(catalogDir === undefined ? [] : [catalogDir])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' }
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += String(chunk)
+      const match = /LISTENING (\d+)/.exec(output)
+      if (match !== null) resolve(Number(match[1]))
+    })
+    child.on('exit', (code) => reject(new Error(`target ${kind} exited (${code}) before listening`)))
+  })
+  return {
+    port,
+    child,
+    rssBytes: async () => rssOf(child.pid as number),
+    stop: async () => {
+      const exited = new Promise((resolve) => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    }
+  }
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+export async function rssOf (pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const match = /VmRSS:\s+(\d+) kB/.exec(status)
+  return match === null ? 0 : Number(match[1]) * 1024
+}
+
+export interface LoadRequest {
+  method: 'GET' | 'POST'
+  path: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+export interface LoadResult {
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  requests: number
+}
+
+export async function load (port: number, request: LoadRequest, seconds: number, connections: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${request.path}`,
+    method: request.method,
+    headers: request.headers ?? {},
+    ...(request.body === undefined ? {} : { body: request.body }),
+    connections,
+    duration: seconds
+  })
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result.requests.total
+  }
+}
+
+export function machine (): { cpu: string, cores: number, memory_gb: number, node: string, platform: string } {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`
+  }
+}
+
+export function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}

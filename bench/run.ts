@@ -1,0 +1,240 @@
+// `npm run bench`: errcat against a bare Fastify app in the same run, plus the
+// engine micro-benchmark, the catalog scaling curve and idle memory. Writes
+// bench/results.json and bench/results.md. Every HTTP target is a ratio to
+// the baseline measured in the same round, because absolute numbers drift
+// between runs on shared machines.
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { loadCatalog } from '../src/catalog/load.js'
+import { classify } from '../src/engine/classify.js'
+import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/paths.js'
+import { ENGINE_CASES, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
+import { load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult } from './lib.js'
+import { writeSyntheticCatalog } from './synthetic.js'
+import { timePerCall } from './timing.js'
+
+export const BATCH_SIZE = 100
+
+export const ROUTES: Record<string, LoadRequest> = {
+  'GET /codes/:code': { method: 'GET', path: '/codes/scope_insufficient' },
+  'POST /classify (scaigrid rate limit)': { method: 'POST', path: '/classify?status=429', headers: { 'content-type': 'application/json' }, body: SCAIGRID_RATE_LIMIT },
+  'POST /classify (onecli template)': { method: 'POST', path: '/classify?status=404', headers: { 'content-type': 'application/json' }, body: ONECLI_TEMPLATE },
+  'POST /classify (nginx 502 HTML)': { method: 'POST', path: '/classify?status=502', headers: { 'content-type': 'text/html' }, body: NGINX_502 },
+  'POST /classify/batch (100 items)': { method: 'POST', path: '/classify/batch', headers: { 'content-type': 'application/json' }, body: batchBody(BATCH_SIZE) }
+}
+const BASELINE: LoadRequest = { method: 'GET', path: '/ping' }
+
+export interface BenchOptions {
+  seconds: number
+  rounds: number
+  connections: number
+  scale: number[]
+  probeMs: number
+  engineMs: number
+  outDir: string | null
+}
+
+export interface RouteResult {
+  route: string
+  rps: number
+  p50_ms: number
+  p99_ms: number
+  baseline_rps: number
+  baseline_p99_ms: number
+  ratio: number
+  p99_ratio: number
+  items_per_s?: number
+  errors: number
+  non2xx: number
+}
+
+export interface ScalePoint {
+  factor: number
+  entries: number
+  boot_ms: number
+  rss_mb: number
+  per_case_ns: Record<string, number>
+}
+
+export interface Results {
+  date: string
+  machine: ReturnType<typeof machine>
+  options: Omit<BenchOptions, 'outDir'>
+  routes: RouteResult[]
+  engine: Record<string, number>
+  scale: ScalePoint[]
+  memory: { idle_rss_mb: number, after_load_rss_mb: number }
+  targets: Array<{ target: string, value: string, pass: boolean }>
+}
+
+async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult[], memory: Results['memory'] }> {
+  const samples = new Map<string, Array<{ errcat: LoadResult, baseline: LoadResult }>>()
+  let idleRss = 0
+  let afterLoadRss = 0
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [route, request] of Object.entries(ROUTES)) {
+      // Alternate: the baseline, then errcat, each on a fresh server of its own.
+      const baseline = await startTarget('baseline')
+      const baselineResult = await load(baseline.port, BASELINE, options.seconds, options.connections)
+      await baseline.stop()
+      const errcat = await startTarget('errcat')
+      if (idleRss === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+        idleRss = await errcat.rssBytes()
+      }
+      const errcatResult = await load(errcat.port, request, options.seconds, options.connections)
+      afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
+      await errcat.stop()
+      const list = samples.get(route) ?? []
+      list.push({ errcat: errcatResult, baseline: baselineResult })
+      samples.set(route, list)
+      process.stderr.write(`round ${round + 1} ${route}: ${Math.round(errcatResult.rps)} req/s vs baseline ${Math.round(baselineResult.rps)}\n`)
+    }
+  }
+  const routes = [...samples.entries()].map(([route, list]): RouteResult => {
+    const rps = median(list.map((sample) => sample.errcat.rps))
+    const baselineRps = median(list.map((sample) => sample.baseline.rps))
+    const p99 = median(list.map((sample) => sample.errcat.p99))
+    const baselineP99 = median(list.map((sample) => sample.baseline.p99))
+    const result: RouteResult = {
+      route,
+      rps,
+      p50_ms: median(list.map((sample) => sample.errcat.p50)),
+      p99_ms: p99,
+      baseline_rps: baselineRps,
+      baseline_p99_ms: baselineP99,
+      ratio: rps / baselineRps,
+      // Sub-millisecond p99s are rounded to whole ms by autocannon: compare at a floor of 1 ms.
+      p99_ratio: Math.max(p99, 1) / Math.max(baselineP99, 1),
+      errors: list.reduce((sum, sample) => sum + sample.errcat.errors, 0),
+      non2xx: list.reduce((sum, sample) => sum + sample.errcat.non2xx, 0)
+    }
+    if (route.includes('batch')) result.items_per_s = rps * BATCH_SIZE
+    return result
+  })
+  return { routes, memory: { idle_rss_mb: idleRss / 2 ** 20, after_load_rss_mb: afterLoadRss / 2 ** 20 } }
+}
+
+async function engineBench (milliseconds: number): Promise<Record<string, number>> {
+  const catalog = await loadCatalog(BUNDLED_CATALOG_DIR)
+  const perSecond: Record<string, number> = {}
+  for (const [name, input] of Object.entries(ENGINE_CASES)) perSecond[name] = 1e9 / timePerCall(() => classify(input, catalog), milliseconds)
+  return perSecond
+}
+
+async function scaling (factors: number[], probeMs: number): Promise<ScalePoint[]> {
+  const points: ScalePoint[] = []
+  const work = await mkdtemp(join(tmpdir(), 'errcat-scale-'))
+  try {
+    for (const factor of [1, ...factors]) {
+      const dir = factor === 1 ? BUNDLED_CATALOG_DIR : join(work, `x${factor}`)
+      if (factor !== 1) await writeSyntheticCatalog(dir, factor)
+      const probe = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 2 ** 20
+      })
+      if (probe.status !== 0) throw new Error(`scale probe ${factor}x failed: ${probe.stderr}`)
+      const line = JSON.parse(probe.stdout.trim().split('\n').pop() as string) as { entries: number, boot_ms: number, rss_bytes: number, per_case_ns: Record<string, number> }
+      points.push({ factor, entries: line.entries, boot_ms: line.boot_ms, rss_mb: line.rss_bytes / 2 ** 20, per_case_ns: line.per_case_ns })
+      process.stderr.write(`scale ${factor}x: ${line.entries} entries, boot ${Math.round(line.boot_ms)} ms\n`)
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+  return points
+}
+
+function evaluate (routes: RouteResult[], scale: ScalePoint[], memory: Results['memory']): Results['targets'] {
+  const targets: Results['targets'] = []
+  for (const route of routes) {
+    if (route.route.includes('batch')) continue
+    const floor = route.route.startsWith('GET') ? 0.85 : 0.8
+    targets.push({ target: `${route.route} ≥ ${floor}× baseline req/s`, value: `${route.ratio.toFixed(2)}×`, pass: route.ratio >= floor })
+    targets.push({ target: `${route.route} p99 ≤ 1.5× baseline`, value: `${route.p99_ratio.toFixed(2)}×`, pass: route.p99_ratio <= 1.5 })
+  }
+  const batch = routes.find((route) => route.route.includes('batch'))
+  const single = routes.find((route) => route.route.includes('scaigrid'))
+  if (batch?.items_per_s !== undefined && single !== undefined) {
+    const ratio = batch.items_per_s / single.rps
+    targets.push({ target: 'batch items/s ≥ 5× single /classify req/s', value: `${ratio.toFixed(1)}×`, pass: ratio >= 5 })
+  }
+  const first = scale[0]
+  const last = scale[scale.length - 1]
+  if (first !== undefined && last !== undefined && last !== first) {
+    const growth = Math.max(...Object.keys(first.per_case_ns).map((name) => (last.per_case_ns[name] ?? 0) / (first.per_case_ns[name] ?? 1)))
+    targets.push({ target: `per-classification cost 1× → ${last.factor}× grows < 2× (worst path)`, value: `${growth.toFixed(2)}×`, pass: growth < 2 })
+    targets.push({ target: `boot at ${last.factor}× < 3 s`, value: `${(last.boot_ms / 1000).toFixed(2)} s`, pass: last.boot_ms < 3000 })
+  }
+  if (memory.idle_rss_mb > 0) targets.push({ target: 'idle RSS with the real catalog < 100 MB', value: `${memory.idle_rss_mb.toFixed(0)} MB`, pass: memory.idle_rss_mb < 100 })
+  return targets
+}
+
+export function markdown (results: Results): string {
+  const m = results.machine
+  const lines = [
+    `Measured ${results.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GiB, Node ${m.node} (${m.platform});`,
+    `${results.options.rounds} alternating rounds of ${results.options.seconds} s at ${results.options.connections} connections, medians shown.`,
+    '',
+    '| route | req/s | p50 ms | p99 ms | baseline req/s | baseline p99 ms | ratio |',
+    '|---|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const route of results.routes) {
+    const rps = route.items_per_s === undefined ? route.rps.toFixed(0) : `${route.rps.toFixed(0)} (${route.items_per_s.toFixed(0)} items/s)`
+    lines.push(`| ${route.route} | ${rps} | ${route.p50_ms} | ${route.p99_ms} | ${route.baseline_rps.toFixed(0)} | ${route.baseline_p99_ms} | ${route.ratio.toFixed(2)}× |`)
+  }
+  lines.push('', '| engine path | classifications/s |', '|---|---:|')
+  for (const [name, perSecond] of Object.entries(results.engine)) lines.push(`| ${name} | ${Math.round(perSecond).toLocaleString('en-US')} |`)
+  if (results.scale.length > 0) {
+    const names = Object.keys(results.scale[0]?.per_case_ns ?? {})
+    lines.push('', `| catalog | entries | boot ms | RSS MB | ${names.map((name) => `${name} ns`).join(' | ')} |`, `|---|---:|---:|---:|${names.map(() => '---:').join('|')}|`)
+    for (const point of results.scale) {
+      lines.push(`| ${point.factor}× | ${point.entries} | ${point.boot_ms.toFixed(0)} | ${point.rss_mb.toFixed(0)} | ${names.map((name) => (point.per_case_ns[name] ?? 0).toFixed(0)).join(' | ')} |`)
+    }
+  }
+  lines.push('', `Idle RSS with the real catalog: ${results.memory.idle_rss_mb.toFixed(0)} MB (${results.memory.after_load_rss_mb.toFixed(0)} MB after load).`)
+  lines.push('', '| target | measured | |', '|---|---:|---|')
+  for (const target of results.targets) lines.push(`| ${target.target} | ${target.value} | ${target.pass ? 'pass' : '**FAIL**'} |`)
+  return lines.join('\n') + '\n'
+}
+
+export async function runBenchmark (options: BenchOptions): Promise<Results> {
+  const { routes, memory } = await httpRounds(options)
+  const engine = await engineBench(options.engineMs)
+  const scale = await scaling(options.scale, options.probeMs)
+  const { outDir, ...recorded } = options
+  const results: Results = { date: new Date().toISOString(), machine: machine(), options: recorded, routes, engine, scale, memory, targets: evaluate(routes, scale, memory) }
+  if (outDir !== null) {
+    await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+    await writeFile(join(outDir, 'results.md'), markdown(results))
+  }
+  return results
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '32' },
+      scale: { type: 'string', default: '10,100,1000' },
+      'probe-ms': { type: 'string', default: '500' },
+      'engine-ms': { type: 'string', default: '1000' },
+      out: { type: 'string', default: join(PACKAGE_ROOT, 'bench') }
+    }
+  })
+  const results = await runBenchmark({
+    seconds: Number(values.seconds),
+    rounds: Number(values.rounds),
+    connections: Number(values.connections),
+    scale: values.scale === '' ? [] : values.scale.split(',').map(Number),
+    probeMs: Number(values['probe-ms']),
+    engineMs: Number(values['engine-ms']),
+    outDir: values.out
+  })
+  process.stdout.write(markdown(results))
+  if (results.targets.some((target) => !target.pass)) process.exitCode = 1
+}

@@ -1,0 +1,24 @@
+// One point of the scaling curve, in a process of its own so that its RSS is
+// its own: `scale-probe <catalog-dir> <ms-per-case>`. Prints one JSON line.
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { loadCatalog } from '../src/catalog/load.js'
+import { classify } from '../src/engine/classify.js'
+import { ENGINE_CASES } from './cases.js'
+import { timePerCall } from './timing.js'
+
+const [dir = '', msArg = '300'] = process.argv.slice(2)
+const started = performance.now()
+const catalog = await loadCatalog(dir)
+const app = await buildApp({ config: { ...loadConfig({}), CATALOG_DIR: dir, LOG_LEVEL: 'silent' }, catalog })
+await app.ready()
+const bootMs = performance.now() - started
+global.gc?.()
+const rssBytes = process.memoryUsage().rss
+
+const perCaseNs: Record<string, number> = {}
+for (const [name, input] of Object.entries(ENGINE_CASES)) {
+  perCaseNs[name] = timePerCall(() => classify(input, catalog), Number(msArg))
+}
+await app.close()
+process.stdout.write(JSON.stringify({ entries: catalog.allEntries.length, boot_ms: bootMs, rss_bytes: rssBytes, per_case_ns: perCaseNs }) + '\n')

@@ -1,0 +1,27 @@
+// A server under benchmark, in its own process: `target errcat [CATALOG_DIR]`
+// or `target baseline`. Both log at info level to /dev/null through pino, so
+// logging costs the same; it prints "LISTENING <port>" when ready.
+import Fastify from 'fastify'
+import pino from 'pino'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { BUNDLED_CATALOG_DIR } from '../src/paths.js'
+
+const kind = process.argv[2]
+const logStream = pino.destination({ dest: '/dev/null', sync: false })
+
+async function start (): Promise<{ listen: (options: { port: number, host: string }) => Promise<string>, server: { address: () => unknown } }> {
+  if (kind === 'baseline') {
+    const app = Fastify({ logger: { level: 'info', stream: logStream } })
+    app.get('/ping', async () => ({ ok: true }))
+    return app
+  }
+  const catalogDir = process.argv[3] ?? BUNDLED_CATALOG_DIR
+  return await buildApp({ config: { ...loadConfig({}), CATALOG_DIR: catalogDir }, logStream })
+}
+
+const app = await start()
+await app.listen({ port: 0, host: '127.0.0.1' })
+const address = app.server.address() as { port: number }
+process.stdout.write(`LISTENING ${address.port}\n`)
+process.on('SIGTERM', () => process.exit(0))
