@@ -30,6 +30,7 @@ const BASELINE: LoadRequest = { method: 'GET', path: '/ping' }
 
 export interface BenchOptions {
   seconds: number
+  warmupSeconds: number
   rounds: number
   connections: number
   scale: number[]
@@ -76,23 +77,30 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
   let idleRss = 0
   let afterLoadRss = 0
   for (let round = 0; round < options.rounds; round++) {
-    for (const [route, request] of Object.entries(ROUTES)) {
-      // Alternate: the baseline, then errcat, each on a fresh server of its own.
-      const baseline = await startTarget('baseline')
-      const baselineResult = await load(baseline.port, BASELINE, options.seconds, options.connections)
-      await baseline.stop()
-      const errcat = await startTarget('errcat')
+    // Both servers run side by side for the round; each measurement of errcat
+    // is paired with one of the baseline taken just before it.
+    const baseline = await startTarget('baseline')
+    const errcat = await startTarget('errcat')
+    try {
       if (idleRss === 0) {
         await new Promise((resolve) => setTimeout(resolve, 1000))
         idleRss = await errcat.rssBytes()
       }
-      const errcatResult = await load(errcat.port, request, options.seconds, options.connections)
-      afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
+      // Warm both up so that neither is measured while the JIT is still compiling.
+      await load(baseline.port, BASELINE, options.warmupSeconds, options.connections)
+      for (const request of Object.values(ROUTES)) await load(errcat.port, request, options.warmupSeconds, options.connections)
+      for (const [route, request] of Object.entries(ROUTES)) {
+        const baselineResult = await load(baseline.port, BASELINE, options.seconds, options.connections)
+        const errcatResult = await load(errcat.port, request, options.seconds, options.connections)
+        afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
+        const list = samples.get(route) ?? []
+        list.push({ errcat: errcatResult, baseline: baselineResult })
+        samples.set(route, list)
+        process.stderr.write(`round ${round + 1} ${route}: ${Math.round(errcatResult.rps)} req/s vs baseline ${Math.round(baselineResult.rps)}\n`)
+      }
+    } finally {
+      await baseline.stop()
       await errcat.stop()
-      const list = samples.get(route) ?? []
-      list.push({ errcat: errcatResult, baseline: baselineResult })
-      samples.set(route, list)
-      process.stderr.write(`round ${round + 1} ${route}: ${Math.round(errcatResult.rps)} req/s vs baseline ${Math.round(baselineResult.rps)}\n`)
     }
   }
   const routes = [...samples.entries()].map(([route, list]): RouteResult => {
@@ -218,6 +226,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '2' },
       connections: { type: 'string', default: '32' },
       scale: { type: 'string', default: '10,100,1000' },
@@ -228,6 +237,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   })
   const results = await runBenchmark({
     seconds: Number(values.seconds),
+    warmupSeconds: Number(values.warmup),
     rounds: Number(values.rounds),
     connections: Number(values.connections),
     scale: values.scale === '' ? [] : values.scale.split(',').map(Number),

@@ -1,0 +1,51 @@
+// A smoke run of the benchmark with tiny durations, so the script cannot rot.
+// The targets themselves are measured by `npm run bench`, never here.
+import t, { test } from 'tap'
+import { spawnSync } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+t.setTimeout(240_000)
+
+test('npm run bench runs end to end and writes results.json and results.md', async (t) => {
+  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.bench.json')], { encoding: 'utf8' })
+  t.equal(build.status, 0, build.status === 0 ? 'the bench compiles' : `the bench does not compile: ${build.stdout}`)
+  const out = t.testdir({})
+  const run = spawnSync(process.execPath, [join(root, 'dist-bench/bench/run.js'),
+    '--seconds', '1', '--warmup', '1', '--rounds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--engine-ms', '20', '--out', out
+  ], { cwd: root, encoding: 'utf8', timeout: 180_000 })
+  // 1 means a target was missed on this busy machine: the smoke run only proves the script works.
+  t.ok(run.status === 0 || run.status === 1, `the script finishes (exit ${String(run.status)}): ${run.stderr.slice(-500)}`)
+
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {
+    routes: Array<{ route: string, rps: number, baseline_rps: number, ratio: number, errors: number, items_per_s?: number }>
+    engine: Record<string, number>
+    scale: Array<{ factor: number, entries: number, boot_ms: number }>
+    memory: { idle_rss_mb: number }
+    targets: Array<{ target: string, pass: boolean }>
+  }
+  t.same(results.routes.map((route) => route.route), [
+    'GET /codes/:code',
+    'POST /classify (scaigrid rate limit)',
+    'POST /classify (onecli template)',
+    'POST /classify (nginx 502 HTML)',
+    'POST /classify/batch (100 items)'
+  ])
+  for (const route of results.routes) {
+    t.ok(route.rps > 0 && route.baseline_rps > 0, `${route.route} was measured`)
+    t.equal(route.errors, 0, `${route.route} had no errors`)
+  }
+  t.ok((results.routes[4]?.items_per_s ?? 0) > 0, 'batch items/s is reported')
+  t.same(Object.keys(results.engine), ['code', 'code_pattern', 'message', 'message_template', 'type', 'status', 'html'])
+  t.same(results.scale.map((point) => point.factor), [1, 2])
+  t.ok((results.scale[1]?.entries ?? 0) > 1.5 * (results.scale[0]?.entries ?? 0), 'the 2× catalog copies every entry (type, pattern and status rules stay single)')
+  t.ok(results.memory.idle_rss_mb > 0, 'idle RSS is measured')
+  t.ok(results.targets.length >= 10, 'every target is evaluated')
+
+  const markdown = await readFile(join(out, 'results.md'), 'utf8')
+  t.match(markdown, /\| route \| req\/s \| p50 ms \| p99 ms \| baseline req\/s \| baseline p99 ms \| ratio \|/)
+  t.match(markdown, /\| engine path \| classifications\/s \|/)
+  t.match(markdown, /\| target \| measured \| \|/)
+})
