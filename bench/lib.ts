@@ -11,6 +11,8 @@ export function siblingScript (name: string, from: string): string {
   return fileURLToPath(new URL(`./${name}${extension}`, from))
 }
 
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4']
+
 export interface Target {
   port: number
   child: ChildProcess
@@ -20,7 +22,8 @@ export interface Target {
 
 export async function startTarget (kind: 'errcat' | 'baseline', catalogDir?: string): Promise<Target> {
   const script = siblingScript('target', import.meta.url)
-  const child = spawn(process.execPath, [...process.execArgv, script, kind, ...(catalogDir === undefined ? [] : [catalogDir])], {
+  // The flags `npm start` and the image run with, for both servers alike.
+  const child = spawn(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, script, kind, ...(catalogDir === undefined ? [] : [catalogDir])], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' }
   })

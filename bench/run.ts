@@ -13,7 +13,7 @@ import { loadCatalog } from '../src/catalog/load.js'
 import { classify } from '../src/engine/classify.js'
 import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/paths.js'
 import { ENGINE_CASES, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
-import { load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult } from './lib.js'
+import { SERVICE_NODE_FLAGS, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult } from './lib.js'
 import { writeSyntheticCatalog } from './synthetic.js'
 import { timePerCall } from './timing.js'
 
@@ -141,7 +141,7 @@ async function scaling (factors: number[], probeMs: number): Promise<ScalePoint[
     for (const factor of [1, ...factors]) {
       const dir = factor === 1 ? BUNDLED_CATALOG_DIR : join(work, `x${factor}`)
       if (factor !== 1) await writeSyntheticCatalog(dir, factor)
-      const probe = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
+      const probe = spawnSync(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
         encoding: 'utf8',
         maxBuffer: 16 * 2 ** 20
       })

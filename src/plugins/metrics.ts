@@ -58,6 +58,8 @@ async function metrics (app: FastifyInstance): Promise<void> {
   reloads.inc({ result: 'success' }, 0)
   reloads.inc({ result: 'failure' }, 0)
 
+  const classificationChildren = new Map<string, ReturnType<typeof classifications.labels>>()
+
   const catalogLoaded = (catalog: Catalog): void => {
     entries.reset()
     for (const [id, index] of catalog.sources) entries.set({ source: id }, index.entries.length)
@@ -67,16 +69,33 @@ async function metrics (app: FastifyInstance): Promise<void> {
   app.decorate('metrics', {
     registry,
     classified: (result: Classification) => {
-      classifications.inc({ source: result.source ?? 'none', normalized_code: result.normalized_code, matched_by: result.matched_by })
+      const source = result.source ?? 'none'
+      const key = `${source} ${result.normalized_code} ${result.matched_by}`
+      let child = classificationChildren.get(key)
+      if (child === undefined) {
+        child = classifications.labels(source, result.normalized_code, result.matched_by)
+        classificationChildren.set(key, child)
+      }
+      child.inc()
     },
     catalogLoaded,
     reloaded: (result: 'success' | 'failure') => { reloads.inc({ result }) }
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Label children are cached: prom-client hashes a label object on every
+  // call, while a child is bound once. The label sets are bounded, so is the cache.
+  const durationChildren = new Map<string, ReturnType<typeof duration.labels>>()
+  app.addHook('onResponse', (request, reply, done) => {
     // Unmatched URLs share one label: a client must not mint new series.
     const route = request.routeOptions.url ?? '(no route)'
-    duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    const key = `${request.method} ${route} ${reply.statusCode}`
+    let child = durationChildren.get(key)
+    if (child === undefined) {
+      child = duration.labels(request.method, route, String(reply.statusCode))
+      durationChildren.set(key, child)
+    }
+    child.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   app.get('/metrics', {

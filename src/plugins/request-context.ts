@@ -16,14 +16,18 @@ declare module 'fastify' {
 
 async function requestContext (app: FastifyInstance): Promise<void> {
   app.decorateRequest('catalog', null as unknown as Catalog)
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (request, reply, done) => {
     request.catalog = app.catalogStore.current
     reply.header(REQUEST_ID_HEADER, request.id)
     reply.header(CATALOG_VERSION_HEADER, request.catalog.version)
+    done()
   })
-  app.addHook('onSend', async (_request, reply) => {
-    // While draining, close each connection after its answer instead of keeping it alive.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    // While draining, close each connection after its answer instead of keeping it alive,
+    // in-flight requests included.
     if (app.lifecycle.draining) reply.header('connection', 'close')
+    done(null, payload)
   })
 }
 

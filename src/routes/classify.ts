@@ -76,13 +76,8 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const logClassification = (request: FastifyRequest, result: Classification, item?: number): void => {
     // Only a code the catalog knows is logged: a raw upstream code is body content.
     const known = result.code !== null && request.catalog.byLowerCode.has(result.code.toLowerCase())
-    request.log.info({
-      ...(item === undefined ? {} : { item }),
-      source: result.source,
-      code: known ? result.code : null,
-      normalized_code: result.normalized_code,
-      matched_by: result.matched_by
-    }, 'classified')
+    const line = { item, source: result.source, code: known ? result.code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
+    request.log.info(line, 'classified')
   }
 
   // Raw mode: the body is the upstream's, verbatim, whatever its content type.

@@ -2,7 +2,8 @@
 // (JSON) and for people with curl during an incident (text).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NORMALIZED_CODES } from '../catalog/schema.js'
-import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT } from '../engine/lookup.js'
+import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT, type LookupResult } from '../engine/lookup.js'
+import type { Catalog } from '../catalog/types.js'
 import { buildProblem, sendProblem } from '../problems.js'
 import { answeredFromCache, preferredFormat, sendText } from '../http.js'
 import { renderEntries, renderProblem, renderSearch } from '../render/text.js'
@@ -20,7 +21,36 @@ const SearchAnswer = Type.Object({
   total: Type.Integer({ minimum: 0 })
 }, { $id: 'SearchAnswer' })
 
+/**
+ * Lookup answers are the same for every request with the same code, source
+ * and catalog, so each is serialized once and sent as it is afterwards.
+ * Only codes the catalog answers are cached, so the cache is bounded by the
+ * catalog's size (times the few spellings people type); a new catalog starts
+ * a new cache.
+ */
+class AnswerCache {
+  #catalog: Catalog | null = null
+  #answers = new Map<string, string>()
+  static readonly LIMIT = 20_000
+
+  get (catalog: Catalog, source: string | undefined, result: LookupResult): string {
+    if (this.#catalog !== catalog || this.#answers.size >= AnswerCache.LIMIT) {
+      this.#catalog = catalog
+      this.#answers = new Map()
+    }
+    const key = `${source ?? ''}\u0000${result.query}`
+    let answer = this.#answers.get(key)
+    if (answer === undefined) {
+      answer = JSON.stringify(result)
+      this.#answers.set(key, answer)
+    }
+    return answer
+  }
+}
+
 const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const answers = new AnswerCache()
+
   app.addSchema(LookupAnswer)
   app.addSchema(SearchAnswer)
 
@@ -53,7 +83,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (answeredFromCache(request, reply, catalog.version, format)) return reply
     if (format === 'text') return sendText(reply, renderEntries(result.matches, `${result.matches.length} match${result.matches.length === 1 ? '' : 'es'} for "${result.query}"`))
-    return result
+    return reply.type('application/json; charset=utf-8').send(answers.get(catalog, source, result))
   })
 
   app.get('/codes', {
