@@ -29,7 +29,8 @@ export async function startService (options: StartOptions = {}): Promise<Fastify
   const catalog = await loadCatalog(config.CATALOG_DIR)
 
   const app = await buildApp({ config, catalog })
-  closeWithGrace({ delay: SHUTDOWN_DEADLINE_MS }, async ({ signal, err }) => {
+  // SIGHUP reloads the catalog (below); close-with-grace would otherwise treat it as a stop signal.
+  closeWithGrace({ delay: SHUTDOWN_DEADLINE_MS, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down')
     await shutdown(app)
