@@ -81,11 +81,12 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     if (sources.has(spec.id)) throw new CatalogError(path, null, 'id', `source "${spec.id}" is defined by two files`)
     const index = buildSource(spec, path, taxonomy)
     sources.set(spec.id, index)
-    allEntries.push(...index.entries)
+    for (const entry of index.entries) allEntries.push(entry)
     for (const entry of index.byCode.values()) push(byLowerCode, entry.code.toLowerCase(), entry)
   }
 
   for (const list of byLowerCode.values()) Object.freeze(list)
+  let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
   for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) hash.update(file.name).update('\0').update(file.text).update('\0')
 
@@ -98,8 +99,12 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     taxonomy,
     byLowerCode,
     allEntries: Object.freeze(allEntries),
-    searchText: Object.freeze(allEntries.map((entry) =>
-      [entry.code, entry.title, entry.description, entry.message ?? '', entry.template ?? ''].join('\n').toLowerCase()))
+    // Built on the first search, not at boot: a large catalog boots faster, and most never search.
+    get searchText () {
+      searchText ??= Object.freeze(allEntries.map((entry) =>
+        [entry.code, entry.title, entry.description, entry.message ?? '', entry.template ?? ''].join('\n').toLowerCase()))
+      return searchText
+    }
   })
 }
 
@@ -185,7 +190,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (item.template !== undefined) entry.template = item.template
     if (item.type !== undefined) entry.type = item.type
     if (item.notes !== undefined) entry.notes = item.notes
-    if (item.inferred !== undefined) entry.inferred = Object.freeze([...item.inferred]) as string[]
+    if (item.inferred !== undefined) entry.inferred = Object.freeze([...new Set(item.inferred)]) as string[]
     entries.push(Object.freeze(entry))
     return entry
   }

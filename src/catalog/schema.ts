@@ -72,7 +72,8 @@ const EntryCommon = {
   retry: Type.Optional(RetryOverride),
   remediation: Remediation,
   notes: Type.Optional(NonEmpty),
-  inferred: Type.Optional(Type.Array(InferableField, { minItems: 1, uniqueItems: true })),
+  // No uniqueItems: checking it hashes every array, a tenth of the boot time of a large catalog; the loader drops repeats.
+  inferred: Type.Optional(Type.Array(InferableField, { minItems: 1 })),
   origin: Type.Optional(Origin)
 }
 
