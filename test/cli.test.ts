@@ -8,7 +8,7 @@ import { t as tap, test } from 'tap'
 import { parse as parseYaml } from 'yaml'
 import { run, USAGE, type CliIo } from '../src/cli/run.js'
 import { BUNDLED_CATALOG_DIR } from '../src/paths.js'
-import { buildTestApp, bundledCatalog, CATALOG_DIR } from './helpers.js'
+import { buildTestApp, bundledCatalog, CATALOG_DIR, startService } from './helpers.js'
 
 // Four processes are spawned through tap's TypeScript loader, which compiles
 // on start-up (several seconds each on a small machine): more than tap's default 30 s.
@@ -519,24 +519,10 @@ function runNode (args: string[], input = '', env: NodeJS.ProcessEnv = {}): Prom
 }
 
 test('errcat serve starts the service on the bundled catalog and SIGTERM ends it with exit code 0', async (t) => {
-  const server = spawn(process.execPath, [...shim, 'serve'], {
-    env: { ...childEnv, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)))
-  const address = await new Promise<string>((resolve, reject) => {
-    let output = ''
-    server.stdout.on('data', (chunk: Buffer) => {
-      output += String(chunk)
-      const match = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
-      if (match !== null) resolve(match[1] as string)
-    })
-    server.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
-    server.on('exit', () => reject(new Error(`exited before listening: ${output}`)))
-  })
+  const { address, child, exited } = await startService([...shim, 'serve'], { env: { ...childEnv, PORT: '0', HOST: '127.0.0.1' } })
   const res = await fetch(`${address}/codes/RATE_LIMITED`)
   t.equal(res.status, 200)
   t.equal(await res.text(), (await cli(['lookup', 'RATE_LIMITED', '--json'])).stdout.trimEnd())
-  server.kill('SIGTERM')
+  child.kill('SIGTERM')
   t.equal(await exited, 0)
 })

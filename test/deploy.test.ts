@@ -2,11 +2,12 @@
 // the compose file's shape, the Dockerfile's promises, and a replay of the
 // image's runtime stage (production dependencies, compiled code, catalog).
 import t, { test } from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { cp, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { startService } from './helpers.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // The runtime replay installs production dependencies from the registry: allow more than tap's 30 s.
@@ -70,25 +71,14 @@ test('the runtime stage holds everything it needs: production install, compiled 
   const dependencies = Object.keys((JSON.parse(installed.stdout) as { dependencies?: object }).dependencies ?? {})
   t.notOk(dependencies.includes('tap') || dependencies.includes('typescript'), 'no development dependency in the image')
 
-  const server = spawn(process.execPath, ['dist/server.js'], {
+  const { address, child, exited } = await startService(['dist/server.js'], {
     cwd: image,
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', CATALOG_DIR: './catalog', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)))
-  const address = await new Promise<string>((resolve, reject) => {
-    let output = ''
-    server.stdout.on('data', (chunk: Buffer) => {
-      output += String(chunk)
-      const match = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
-      if (match !== null) resolve(match[1] as string)
-    })
-    server.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
-    setTimeout(() => reject(new Error(`no listening line: ${output}`)), 20_000).unref()
+    timeoutMs: 20_000
   })
   const ready = await fetch(`${address}/readyz`)
   t.equal(ready.status, 200, '/readyz answers 200')
   t.match(await ready.json(), { status: 'ready', catalog: { entries: Number } })
-  server.kill('SIGTERM')
+  child.kill('SIGTERM')
   t.equal(await exited, 0, 'SIGTERM ends it with exit code 0')
 })

@@ -1,6 +1,10 @@
 // Shared test set-up: an app built on the bundled catalog, with its log lines
 // captured so tests can assert on what is (and is not) logged.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
@@ -40,4 +44,46 @@ export async function buildTestApp (overrides: Partial<Config> = {}, catalog?: C
   })
   const app = await buildApp({ config: testConfig(overrides), catalog: catalog ?? await bundledCatalog(), logStream, ...(loadShedding === undefined ? {} : { loadShedding }) })
   return { app, logs }
+}
+
+/** Validators for the committed OpenAPI document's components, compiled once per test file. */
+let components: Ajv2020 | undefined
+export function componentValidator (name: string): ValidateFunction {
+  if (components === undefined) {
+    const document = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8')) as { components: object }
+    components = new Ajv2020({ strict: false, allErrors: true })
+    addFormats.default(components)
+    components.addSchema({ $id: 'openapi.json', components: document.components })
+  }
+  return components.compile({ $ref: `openapi.json#/components/schemas/${name}` })
+}
+
+export interface RunningService {
+  address: string
+  /** Everything the process wrote so far, stdout and stderr. */
+  output: () => string
+  child: ChildProcess
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+}
+
+/**
+ * Starts errcat in a process of its own (`args` after node's own arguments)
+ * and resolves once it logs the address it listens on.
+ */
+export async function startService (args: string[], options: { env: NodeJS.ProcessEnv, cwd?: string, timeoutMs?: number }): Promise<RunningService> {
+  const child = spawn(process.execPath, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  let output = ''
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += String(chunk)
+      const match = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
+      if (match !== null) resolve(match[1] as string)
+    })
+    child.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
+    child.on('exit', () => reject(new Error(`exited before listening: ${output}`)))
+    setTimeout(() => reject(new Error(`no listening line: ${output}`)), options.timeoutMs ?? 60_000).unref()
+  })
+  return { address, output: () => output, child, exited }
 }

@@ -1,8 +1,7 @@
 import { test, type Test } from 'tap'
-import { spawn } from 'node:child_process'
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildTestApp, CATALOG_DIR } from './helpers.js'
+import { buildTestApp, CATALOG_DIR, startService } from './helpers.js'
 import { loadCatalog } from '../src/catalog/load.js'
 
 async function catalogCopy (t: Test): Promise<string> {
@@ -114,34 +113,23 @@ test('under event-loop overload, requests are shed with a 503 problem and Retry-
 
 test('the running service reloads its catalog on SIGHUP and keeps running (it is no stop signal)', { timeout: 90_000 }, async (t) => {
   const dir = await catalogCopy(t)
-  const server = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CATALOG_DIR: dir, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)))
-  let output = ''
-  server.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
-  const address = await new Promise<string>((resolve, reject) => {
-    const poll = setInterval(() => {
-      const match = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
-      if (match !== null) { clearInterval(poll); resolve(match[1] as string) }
-    }, 50)
-    setTimeout(() => { clearInterval(poll); reject(new Error(`no listening line: ${output}`)) }, 60_000).unref()
+  const { address, child, exited, output } = await startService([...process.execArgv, 'src/server.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CATALOG_DIR: dir, LOG_LEVEL: 'info' }
   })
   const version = async (): Promise<string> => ((await (await fetch(`${address}/readyz`)).json()) as { catalog: { version: string } }).catalog.version
   const before = await version()
 
   const file = join(dir, 'onecli.yaml')
   await writeFile(file, (await readFile(file, 'utf8')) + '\n# edited\n')
-  server.kill('SIGHUP')
+  child.kill('SIGHUP')
   let after = before
   for (let i = 0; i < 100 && after === before; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50))
     after = await version()
   }
   t.not(after, before, 'the new catalog is in service')
-  t.match(output, /"msg":"catalog reloaded"/)
-  t.notMatch(output, /"signal":"SIGHUP"/, 'SIGHUP did not start a shutdown')
-  server.kill('SIGTERM')
+  t.match(output(), /"msg":"catalog reloaded"/)
+  t.notMatch(output(), /"signal":"SIGHUP"/, 'SIGHUP did not start a shutdown')
+  child.kill('SIGTERM')
   t.equal(await exited, 0)
 })

@@ -3,25 +3,18 @@
 // property has a fixed seed, so a failure replays exactly: fast-check prints
 // the seed and the counterexample's path in the failure message.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { test } from 'tap'
 import fc from 'fast-check'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormats from 'ajv-formats'
 import type { LightMyRequestResponse } from 'fastify'
-import { buildTestApp } from './helpers.js'
+import { buildTestApp, componentValidator } from './helpers.js'
 import type { Classification } from '../src/engine/classify.js'
 
 type App = Awaited<ReturnType<typeof buildTestApp>>['app']
 
 // The OpenAPI document's components, compiled as test/openapi.test.ts does.
-const openapi = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8')) as { components: object }
-const ajv = new Ajv2020({ strict: false, allErrors: true })
-addFormats.default(ajv)
-ajv.addSchema({ $id: 'openapi.json', components: openapi.components })
-const validClassification = ajv.compile({ $ref: 'openapi.json#/components/schemas/Classification' })
-const validProblem = ajv.compile({ $ref: 'openapi.json#/components/schemas/Problem' })
-const validLookup = ajv.compile({ $ref: 'openapi.json#/components/schemas/LookupAnswer' })
+const validClassification = componentValidator('Classification')
+const validProblem = componentValidator('Problem')
+const validLookup = componentValidator('LookupAnswer')
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const MESSAGE_LIMIT = 513
@@ -61,14 +54,14 @@ function checkProblem (res: LightMyRequestResponse, context: string): Record<str
   assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${context}: ${res.statusCode} is neither 200 nor 4xx: ${res.body.slice(0, 300)}`)
   assert.match(String(res.headers['content-type']), /^application\/problem\+json/, `${context}: a 4xx is a problem`)
   const problem = res.json() as Record<string, unknown>
-  assert.ok(validProblem(problem), `${context}: the problem matches the schema: ${ajv.errorsText(validProblem.errors)}`)
+  assert.ok(validProblem(problem), `${context}: the problem matches the schema: ${JSON.stringify(validProblem.errors)}`)
   assert.equal(problem.status, res.statusCode, `${context}: the problem repeats the status`)
   assert.equal(problem.request_id, res.headers['x-request-id'], `${context}: the problem names the request id`)
   return problem
 }
 
 function checkClassification (answer: unknown, context: string): Classification {
-  assert.ok(validClassification(answer), `${context}: matches the Classification schema: ${ajv.errorsText(validClassification.errors)}`)
+  assert.ok(validClassification(answer), `${context}: matches the Classification schema: ${JSON.stringify(validClassification.errors)}`)
   const result = answer as Classification
   assert.ok(result.message === null || result.message.length <= MESSAGE_LIMIT, `${context}: the message is bounded`)
   assert.ok(result.request_id === null || result.request_id.length <= ECHO_LIMIT, `${context}: the request id is bounded`)
@@ -252,7 +245,7 @@ test('GET /codes/:code: any string → 200, 404, 400 or 414, each matching the d
       assert.match(type, /^text\/plain/, `${context}: text`)
     } else if (res.statusCode === 200) {
       const answer = res.json() as { query: string, matches: unknown[] }
-      assert.ok(validLookup(answer), `${context}: matches LookupAnswer: ${ajv.errorsText(validLookup.errors)}`)
+      assert.ok(validLookup(answer), `${context}: matches LookupAnswer: ${JSON.stringify(validLookup.errors)}`)
       assert.equal(answer.query, raw, `${context}: the query is the code as sent`)
       assert.ok(answer.matches.length > 0, `${context}: a 200 has matches`)
     } else {
