@@ -5,10 +5,10 @@ import { loadCatalog } from '../catalog/load.js'
 import type { Catalog } from '../catalog/types.js'
 import { loadConfig } from '../config.js'
 import { classify } from '../engine/classify.js'
-import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT } from '../engine/lookup.js'
+import { lookup, search, unknownCode, DEFAULT_SEARCH_LIMIT } from '../engine/lookup.js'
 import { MAX_PARAM_LENGTH } from '../plugins/problem-handling.js'
 import { problemType } from '../problems.js'
-import { renderClassification, renderEntries, renderProblem, renderSearch } from '../render/text.js'
+import { renderClassification, renderLookup, renderProblem, renderSearch } from '../render/text.js'
 import { EXIT, USAGE } from './help.js'
 import {
   catalogDirFor, integerOption, normalizedCodeOption, readBody, upstreamHeaders, UsageError, type CliIo
@@ -62,18 +62,12 @@ export async function lookupCommand (args: readonly string[], io: CliIo): Promis
   const result = lookup(code, catalog, { source })
   if (result.matches.length === 0) {
     // GET /codes/:code's 404 problem, without the request-specific instance and request_id.
-    const problem = {
-      type: problemType('unknown-code'),
-      title: 'Unknown code',
-      status: 404,
-      detail: `No source${source === undefined ? '' : ` "${source}"`} knows the code "${code}".`,
-      suggestions: suggest(code, catalog, { source })
-    }
+    const { title, detail, suggestions } = unknownCode(code, catalog, { source })
+    const problem = { type: problemType('unknown-code'), title, status: 404, detail, suggestions }
     print(io, values.json, problem, () => renderLocalProblem(problem))
     return EXIT.NOT_FOUND
   }
-  const count = result.matches.length
-  print(io, values.json, result, () => renderEntries(result.matches, `${count} match${count === 1 ? '' : 'es'} for "${result.query}"`))
+  print(io, values.json, result, () => renderLookup(result))
   return EXIT.OK
 }
 

@@ -52,6 +52,15 @@ export function lookup (code: string, catalog: Catalog, options: LookupOptions =
   return { query: code, matches: rules }
 }
 
+/** What every adapter says about a code no source knows: the same words over HTTP and in the CLI. */
+export function unknownCode (code: string, catalog: Catalog, options: LookupOptions = {}): { title: string, detail: string, suggestions: string[] } {
+  return {
+    title: 'Unknown code',
+    detail: `No source${options.source === undefined ? '' : ` "${options.source}"`} knows the code "${code}".`,
+    suggestions: suggest(code, catalog, options)
+  }
+}
+
 const SUGGESTION_COUNT = 5
 
 /** The nearest known codes to an unknown one, by shared prefix and edit distance. */

@@ -78,6 +78,11 @@ export function renderEntries (entries: readonly Entry[], header: string): strin
   return [heading(header), ...entries.map((entry) => '\n' + renderEntry(entry))].join('\n') + '\n'
 }
 
+export function renderLookup (result: { query: string, matches: readonly Entry[] }): string {
+  const count = result.matches.length
+  return renderEntries(result.matches, `${count} match${count === 1 ? '' : 'es'} for "${result.query}"`)
+}
+
 export function renderSearch (items: readonly Entry[], total: number, offset: number): string {
   const shown = items.length === 0 ? (total === 0 ? '' : `, none from ${offset + 1} on`) : total > items.length ? `, showing ${offset + 1}-${offset + items.length}` : ''
   const lines = [`${total} entries${shown}`, '']

@@ -2,11 +2,11 @@
 // (JSON) and for people with curl during an incident (text).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NORMALIZED_CODES } from '../catalog/schema.js'
-import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT, type LookupResult } from '../engine/lookup.js'
+import { lookup, search, unknownCode, DEFAULT_SEARCH_LIMIT, type LookupResult } from '../engine/lookup.js'
 import type { Catalog } from '../catalog/types.js'
 import { buildProblem, sendProblem } from '../problems.js'
 import { answeredFromCache, preferredFormat, sendText } from '../http.js'
-import { renderEntries, renderProblem, renderSearch } from '../render/text.js'
+import { renderLookup, renderProblem, renderSearch } from '../render/text.js'
 import { MAX_PARAM_LENGTH } from '../plugins/problem-handling.js'
 import { jsonOrText, notModified, problem, problemOrText } from './responses.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
@@ -76,13 +76,12 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (source !== undefined && !catalog.sources.has(source)) throw unknownSourceProblem(source, catalog.sourceIds)
     const result = lookup(request.params.code, catalog, { source })
     if (result.matches.length === 0) {
-      const problem = buildProblem(request, 404, 'unknown-code', 'Unknown code',
-        `No source${source === undefined ? '' : ` "${source}"`} knows the code "${request.params.code}".`,
-        { suggestions: suggest(request.params.code, catalog, { source }) })
+      const { title, detail, suggestions } = unknownCode(request.params.code, catalog, { source })
+      const problem = buildProblem(request, 404, 'unknown-code', title, detail, { suggestions })
       return format === 'text' ? sendText(reply.code(404), renderProblem(problem)) : sendProblem(reply, problem)
     }
     if (answeredFromCache(request, reply, catalog.version, format)) return reply
-    if (format === 'text') return sendText(reply, renderEntries(result.matches, `${result.matches.length} match${result.matches.length === 1 ? '' : 'es'} for "${result.query}"`))
+    if (format === 'text') return sendText(reply, renderLookup(result))
     return reply.type('application/json; charset=utf-8').send(answers.get(catalog, source, result))
   })
 
