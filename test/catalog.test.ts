@@ -2,7 +2,7 @@
 // tests that hold its error-code registry and its docs against each other, the
 // catalog is held against the seed pages' code lists in both directions:
 // nothing missing, nothing unexplained. The facts come from fixtures copied
-// from the seeds and platforms.md, never from ../shared.
+// from the seeds and platforms.md, kept as fixtures in this repository.
 import { cp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'

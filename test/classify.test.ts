@@ -1,6 +1,6 @@
 // POST /classify, POST /classify/batch and the engine behind them (issue 5).
 // The upstream example bodies are data: test/fixtures/upstream-bodies.json,
-// copied from ../shared/platforms.md and the seeds, with what each must give.
+// copied from the platforms notes (platforms.md) and the seed pages, with what each must give.
 import { readFileSync } from 'node:fs'
 import { test } from 'tap'
 import { buildTestApp, bundledCatalog } from './helpers.js'
