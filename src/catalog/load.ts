@@ -96,6 +96,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     dir,
     sourceIds: Object.freeze([...sources.keys()]),
     sources,
+    sourceList: Object.freeze([...sources.values()]),
     taxonomy,
     byLowerCode,
     allEntries: Object.freeze(allEntries),

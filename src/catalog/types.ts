@@ -65,6 +65,8 @@ export interface Catalog {
   dir: string
   sourceIds: readonly string[]
   sources: ReadonlyMap<string, SourceIndex>
+  /** The same indexes as `sources`, in order, so a request iterates them without building a list. */
+  sourceList: readonly SourceIndex[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
   /** Code-like entries of every source, keyed by lowercased code, in source order. */
   byLowerCode: ReadonlyMap<string, readonly Entry[]>

@@ -118,21 +118,12 @@ function fromEntry (entry: Entry, matchedBy: MatchedBy, params: Record<string, s
   return { entry, normalized: entry.normalized_code, matchedBy, source: entry.source, code: entry.code, params }
 }
 
-/** Sources to try in order: the hint alone, else the envelope's fingerprint first, then the rest. */
-function sourceOrder (catalog: Catalog, preferred: string | null, hinted: boolean): SourceIndex[] {
-  if (preferred !== null && hinted) return [catalog.sources.get(preferred) as SourceIndex]
-  const all = catalog.sourceIds.map((id) => catalog.sources.get(id) as SourceIndex)
-  if (preferred === null) return all
-  return [catalog.sources.get(preferred) as SourceIndex, ...all.filter((source) => source.info.id !== preferred)]
-}
-
 /**
- * The first source in `order` whose lookup finds something. The preferred
- * (hinted or fingerprinted) source is trusted alone; beyond it, a find counts
- * only when exactly one other source has it, so that a collision is never
- * settled by catalog order.
+ * What `lookup` finds in the sources. The preferred (hinted or fingerprinted)
+ * source's find wins outright; beyond it, a find counts only when exactly one
+ * other source has it, so that a collision is never settled by catalog order.
  */
-function findIn<T> (order: SourceIndex[], preferred: string | null, lookup: (source: SourceIndex) => T | null): T | null {
+function findIn<T> (order: readonly SourceIndex[], preferred: string | null, lookup: (source: SourceIndex) => T | null): T | null {
   const found: T[] = []
   for (const source of order) {
     const hit = lookup(source)
@@ -158,7 +149,8 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
 
   // A code the catalog does not know still says which platform sent it when only one platform spells codes so.
   if (source === null && signals.codes.some((code) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code))) source = 'scaigrid'
-  const order = sourceOrder(catalog, source, hinted !== null)
+  // A hint confines the search to its source; else every source, the fingerprinted one trusted first.
+  const order = hinted !== null ? [catalog.sources.get(hinted) as SourceIndex] : catalog.sourceList
 
   // 2. The source's pattern rules, for codes it does not list one by one.
   if (source !== null) {

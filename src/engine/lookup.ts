@@ -14,8 +14,8 @@ export interface LookupOptions {
   source?: string | undefined
 }
 
-function sourcesFor (catalog: Catalog, source: string | undefined): SourceIndex[] {
-  if (source === undefined) return catalog.sourceIds.map((id) => catalog.sources.get(id) as SourceIndex)
+function sourcesFor (catalog: Catalog, source: string | undefined): readonly SourceIndex[] {
+  if (source === undefined) return catalog.sourceList
   const index = catalog.sources.get(source)
   if (index === undefined) throw new UnknownSourceError(source, catalog.sourceIds)
   return [index]

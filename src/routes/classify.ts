@@ -8,7 +8,6 @@ import { BODY_LIMIT_BYTES } from '../limits.js'
 import { preferredFormat, sendText } from '../http.js'
 import { renderClassification } from '../render/text.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
-import { ProblemError } from '../problems.js'
 import { json, jsonOrText, problem } from './responses.js'
 
 /** The upstream headers errcat reads, forwarded by the caller with an x-upstream- prefix. */
@@ -56,8 +55,7 @@ function itemHeaders (raw: Record<string, string> | undefined): Record<string, s
 
 function checkSource (catalog: Catalog, source: string | undefined | null, field = 'source'): void {
   if (source === undefined || source === null || catalog.sources.has(source)) return
-  const problem = unknownSourceProblem(source, catalog.sourceIds)
-  throw new ProblemError(problem.status, problem.slug, problem.title, problem.detail, { ...problem.extras, field })
+  throw unknownSourceProblem(source, catalog.sourceIds, field)
 }
 
 const BatchItem = Type.Object({
