@@ -834,7 +834,7 @@ test('the message echoed back is bounded', async (t) => {
   }
 })
 
-test('each classification logs exactly one classified line, never the body', async (t) => {
+test('a classification is recorded on the request\'s one completion line, never the body', async (t) => {
   const { app, logs } = await buildTestApp()
   t.teardown(() => app.close())
   const secret = 'SECRET-BODY-MARKER-8c41'
@@ -846,26 +846,25 @@ test('each classification logs exactly one classified line, never the body', asy
     headers: { 'content-type': 'application/json', 'x-request-id': 'caller-log-1', 'x-upstream-x-request-id': 'upstream-log-1' }
   })
   t.equal(res.statusCode, 200)
-  const lines = logs.filter((line) => line.msg === 'classified')
-  t.equal(lines.length, 1)
+  const lines = logs.filter((line) => line.request_id === 'caller-log-1')
+  t.equal(lines.length, 1, 'one line for the request')
   t.match(lines[0], {
-    request_id: 'caller-log-1',
-    source: 'nullspace',
-    code: 'sandbox_not_found',
-    normalized_code: 'not_found',
-    matched_by: 'code'
+    msg: 'request completed',
+    route: '/classify',
+    status: 200,
+    classification: { source: 'nullspace', code: 'sandbox_not_found', normalized_code: 'not_found', matched_by: 'code' }
   })
   t.notOk(JSON.stringify(logs).includes(secret), 'the body never reaches the logs')
 
   const plain = await app.inject({ method: 'POST', url: '/classify?status=401', payload: `invalid API key ${secret}`, headers: { 'content-type': 'text/plain', 'x-request-id': 'caller-log-2' } })
   t.equal(plain.statusCode, 200)
-  const second = logs.filter((line) => line.msg === 'classified' && line.request_id === 'caller-log-2')
+  const second = logs.filter((line) => line.request_id === 'caller-log-2')
   t.equal(second.length, 1)
-  t.match(second[0], { source: null, code: null, normalized_code: 'unauthenticated', matched_by: 'status' })
+  t.match(second[0], { msg: 'request completed', classification: { source: null, code: null, normalized_code: 'unauthenticated', matched_by: 'status' } })
   t.notOk(JSON.stringify(logs).includes(secret), 'a text body never reaches the logs either')
 })
 
-test('batch items each log a classified line, never the body', async (t) => {
+test('a batch records its items in order on its one completion line, never the bodies', async (t) => {
   const { app, logs } = await buildTestApp()
   t.teardown(() => app.close())
   const secret = 'SECRET-BATCH-MARKER-55e0'
@@ -877,10 +876,13 @@ test('batch items each log a classified line, never the body', async (t) => {
   })
   t.equal(res.statusCode, 200)
   t.notOk(JSON.stringify(logs).includes(secret), 'the bodies never reach the logs')
-  const lines = logs.filter((line) => line.msg === 'classified' && line.request_id === 'caller-batch-1')
-  t.equal(lines.length, 2)
-  t.match(lines[0], { source: 'onecli', code: 'agent_not_found', normalized_code: 'not_found', matched_by: 'message' })
-  t.match(lines[1], { source: null, normalized_code: 'rate_limited', matched_by: 'message_pattern' })
+  const lines = logs.filter((line) => line.request_id === 'caller-batch-1')
+  t.equal(lines.length, 1, 'one line for the batch')
+  t.match(lines[0], { msg: 'request completed', route: '/classify/batch', status: 200 })
+  t.same(lines[0]?.classifications, [
+    { source: 'onecli', code: 'agent_not_found', normalized_code: 'not_found', matched_by: 'message' },
+    { source: null, code: null, normalized_code: 'rate_limited', matched_by: 'message_pattern' }
+  ])
 })
 
 test('?format=text and Accept: text/plain answer text/plain', async (t) => {

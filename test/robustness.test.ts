@@ -564,12 +564,12 @@ test('nothing from a body reaches the logs: an upstream code the catalog does no
     t.notOk(logText(logs).includes(marker), 'a batch item\'s code is not logged')
   })
 
-test('a catalog code is logged as the catalog spells it (the classified line stays useful)', async (t) => {
+test('a catalog code is logged as the catalog spells it (the completion line stays useful)', async (t) => {
   const { app, logs } = await buildTestApp()
   t.teardown(() => app.close())
   await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json', 'x-request-id': 'log-known-1' }, payload: '{"status":"error","error":{"code":"BACKEND_RATE_LIMITED","message":"slow down"}}' })
-  const line = logs.find((l) => l.request_id === 'log-known-1' && l.msg === 'classified')
-  t.match(line, { source: 'scaigrid', code: 'BACKEND_RATE_LIMITED', normalized_code: 'rate_limited', matched_by: 'code' })
+  const line = logs.find((l) => l.request_id === 'log-known-1' && l.msg === 'request completed')
+  t.match(line, { classification: { source: 'scaigrid', code: 'BACKEND_RATE_LIMITED', normalized_code: 'rate_limited', matched_by: 'code' } })
   t.notOk(logText(logs).includes('slow down'), 'the message is not logged')
 })
 

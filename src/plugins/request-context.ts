@@ -16,6 +16,7 @@ declare module 'fastify' {
 
 async function requestContext (app: FastifyInstance): Promise<void> {
   app.decorateRequest('catalog', null as unknown as Catalog)
+  app.decorateRequest('logFacts', null)
   // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
   app.addHook('onRequest', (request, reply, done) => {
     request.catalog = app.catalogStore.current

@@ -33,10 +33,13 @@ function bound (value: string): string {
   return value.length > HEADER_VALUE_LIMIT ? value.slice(0, HEADER_VALUE_LIMIT) : value
 }
 
+// Prefixed names built once: a concatenated key costs a hash on every lookup.
+const PREFIXED_UPSTREAM_HEADERS = UPSTREAM_HEADERS.map((name) => [name, UPSTREAM_PREFIX + name] as const)
+
 function upstreamHeaders (request: FastifyRequest): Record<string, string> {
   const headers: Record<string, string> = {}
-  for (const name of UPSTREAM_HEADERS) {
-    const value = request.headers[UPSTREAM_PREFIX + name]
+  for (const [name, prefixed] of PREFIXED_UPSTREAM_HEADERS) {
+    const value = request.headers[prefixed]
     if (typeof value === 'string') headers[name] = bound(value)
   }
   return headers
@@ -71,11 +74,11 @@ const BatchItem = Type.Object({
 const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const classifyOptions = { maxRetryAfterS: app.config.MAX_RETRY_AFTER_S }
 
-  const logClassification = (request: FastifyRequest, result: Classification, item?: number): void => {
-    // Only a code the catalog knows is logged: a raw upstream code is body content.
-    const known = result.code !== null && request.catalog.byLowerCode.has(result.code.toLowerCase())
-    const line = { item, source: result.source, code: known ? result.code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
-    request.log.info(line, 'classified')
+  // What the completion line records of a classification. Only a code the
+  // catalog knows is logged: a raw upstream code is body content.
+  const outcome = (catalog: Catalog, result: Classification): Record<string, unknown> => {
+    const known = result.code !== null && catalog.byLowerCode.has(result.code.toLowerCase())
+    return { source: result.source, code: known ? result.code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
   }
 
   // Raw mode: the body is the upstream's, verbatim, whatever its content type.
@@ -121,7 +124,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         source: request.query.source ?? null
       }
       const result = classify(input, catalog, classifyOptions)
-      logClassification(request, result)
+      request.logFacts = { classification: outcome(catalog, result) }
       app.metrics.classified(result)
       if (preferredFormat(request, request.query.format) === 'text') return sendText(reply, renderClassification(result))
       return result
@@ -152,10 +155,11 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: itemHeaders(item.headers),
         source: item.source ?? null
       }, catalog, classifyOptions)
-      logClassification(request, result, i)
       app.metrics.classified(result)
       return result
     })
+    // One list on the completion line, in item order, instead of a line per item.
+    request.logFacts = { classifications: results.map((result) => outcome(catalog, result)) }
     return { results }
   })
 }
