@@ -26,7 +26,6 @@ export const ROUTES: Record<string, LoadRequest> = {
   'POST /classify (nginx 502 HTML)': { method: 'POST', path: '/classify?status=502', headers: { 'content-type': 'text/html' }, body: NGINX_502 },
   'POST /classify/batch (100 items)': { method: 'POST', path: '/classify/batch', headers: { 'content-type': 'application/json' }, body: batchBody(BATCH_SIZE) }
 }
-const BASELINE: LoadRequest = { method: 'GET', path: '/ping' }
 
 export interface BenchOptions {
   seconds: number
@@ -35,6 +34,8 @@ export interface BenchOptions {
   connections: number
   scale: number[]
   probeMs: number
+  /** Probes per catalog size; each point is their median. */
+  probes: number
   engineMs: number
   outDir: string | null
 }
@@ -51,6 +52,8 @@ export interface RouteResult {
   items_per_s?: number
   errors: number
   non2xx: number
+  /** Non-2xx answers of the baseline: anything but 0 means it did not take the same request. */
+  baseline_non2xx: number
 }
 
 export interface ScalePoint {
@@ -78,7 +81,7 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
   let afterLoadRss = 0
   for (let round = 0; round < options.rounds; round++) {
     // Both servers run side by side for the round; each measurement of errcat
-    // is paired with one of the baseline taken just before it.
+    // is paired with one of the baseline, taken just before it with the same request.
     const baseline = await startTarget('baseline')
     const errcat = await startTarget('errcat')
     try {
@@ -87,10 +90,12 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
         idleRss = await errcat.rssBytes()
       }
       // Warm both up so that neither is measured while the JIT is still compiling.
-      await load(baseline.port, BASELINE, options.warmupSeconds, options.connections)
-      for (const request of Object.values(ROUTES)) await load(errcat.port, request, options.warmupSeconds, options.connections)
+      for (const request of Object.values(ROUTES)) {
+        await load(baseline.port, request, options.warmupSeconds, options.connections)
+        await load(errcat.port, request, options.warmupSeconds, options.connections)
+      }
       for (const [route, request] of Object.entries(ROUTES)) {
-        const baselineResult = await load(baseline.port, BASELINE, options.seconds, options.connections)
+        const baselineResult = await load(baseline.port, request, options.seconds, options.connections)
         const errcatResult = await load(errcat.port, request, options.seconds, options.connections)
         afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
         const list = samples.get(route) ?? []
@@ -105,21 +110,21 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
   }
   const routes = [...samples.entries()].map(([route, list]): RouteResult => {
     const rps = median(list.map((sample) => sample.errcat.rps))
-    const baselineRps = median(list.map((sample) => sample.baseline.rps))
-    const p99 = median(list.map((sample) => sample.errcat.p99))
-    const baselineP99 = median(list.map((sample) => sample.baseline.p99))
     const result: RouteResult = {
       route,
       rps,
       p50_ms: median(list.map((sample) => sample.errcat.p50)),
-      p99_ms: p99,
-      baseline_rps: baselineRps,
-      baseline_p99_ms: baselineP99,
-      ratio: rps / baselineRps,
+      p99_ms: median(list.map((sample) => sample.errcat.p99)),
+      baseline_rps: median(list.map((sample) => sample.baseline.rps)),
+      baseline_p99_ms: median(list.map((sample) => sample.baseline.p99)),
+      // Ratios are taken pair by pair, then the median: the machine's speed
+      // drifts between rounds, but little within one pair of runs.
+      ratio: median(list.map((sample) => sample.errcat.rps / sample.baseline.rps)),
       // Sub-millisecond p99s are rounded to whole ms by autocannon: compare at a floor of 1 ms.
-      p99_ratio: Math.max(p99, 1) / Math.max(baselineP99, 1),
+      p99_ratio: median(list.map((sample) => Math.max(sample.errcat.p99, 1) / Math.max(sample.baseline.p99, 1))),
       errors: list.reduce((sum, sample) => sum + sample.errcat.errors, 0),
-      non2xx: list.reduce((sum, sample) => sum + sample.errcat.non2xx, 0)
+      non2xx: list.reduce((sum, sample) => sum + sample.errcat.non2xx, 0),
+      baseline_non2xx: list.reduce((sum, sample) => sum + sample.baseline.non2xx + sample.baseline.errors, 0)
     }
     if (route.includes('batch')) result.items_per_s = rps * BATCH_SIZE
     return result
@@ -134,19 +139,30 @@ async function engineBench (milliseconds: number): Promise<Record<string, number
   return perSecond
 }
 
-async function scaling (factors: number[], probeMs: number): Promise<ScalePoint[]> {
+async function scaling (factors: number[], probeMs: number, probes: number): Promise<ScalePoint[]> {
   const points: ScalePoint[] = []
   const work = await mkdtemp(join(tmpdir(), 'errcat-scale-'))
   try {
     for (const factor of [1, ...factors]) {
       const dir = factor === 1 ? BUNDLED_CATALOG_DIR : join(work, `x${factor}`)
       if (factor !== 1) await writeSyntheticCatalog(dir, factor)
-      const probe = spawnSync(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 2 ** 20
+      // Each point is the median of several probes, each in a fresh process:
+      // one boot on a shared machine can be a second off.
+      const lines = Array.from({ length: probes }, () => {
+        const probe = spawnSync(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
+          encoding: 'utf8',
+          maxBuffer: 16 * 2 ** 20
+        })
+        if (probe.status !== 0) throw new Error(`scale probe ${factor}x failed: ${probe.stderr}`)
+        return JSON.parse(probe.stdout.trim().split('\n').pop() as string) as { entries: number, boot_ms: number, rss_bytes: number, per_case_ns: Record<string, number> }
       })
-      if (probe.status !== 0) throw new Error(`scale probe ${factor}x failed: ${probe.stderr}`)
-      const line = JSON.parse(probe.stdout.trim().split('\n').pop() as string) as { entries: number, boot_ms: number, rss_bytes: number, per_case_ns: Record<string, number> }
+      const first = lines[0] as (typeof lines)[number]
+      const line = {
+        entries: first.entries,
+        boot_ms: median(lines.map((probe) => probe.boot_ms)),
+        rss_bytes: median(lines.map((probe) => probe.rss_bytes)),
+        per_case_ns: Object.fromEntries(Object.keys(first.per_case_ns).map((name) => [name, median(lines.map((probe) => probe.per_case_ns[name] ?? 0))]))
+      }
       points.push({ factor, entries: line.entries, boot_ms: line.boot_ms, rss_mb: line.rss_bytes / 2 ** 20, per_case_ns: line.per_case_ns })
       process.stderr.write(`scale ${factor}x: ${line.entries} entries, boot ${Math.round(line.boot_ms)} ms\n`)
     }
@@ -185,7 +201,8 @@ export function markdown (results: Results): string {
   const m = results.machine
   const lines = [
     `Measured ${results.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GiB, Node ${m.node} (${m.platform});`,
-    `${results.options.rounds} alternating rounds of ${results.options.seconds} s at ${results.options.connections} connections, medians shown.`,
+    `${results.options.rounds} alternating rounds of ${results.options.seconds} s at ${results.options.connections} connections; the baseline gets the same request as errcat.`,
+    'Medians shown; a ratio is the median of the rounds\' errcat/baseline pairs.',
     '',
     '| route | req/s | p50 ms | p99 ms | baseline req/s | baseline p99 ms | ratio |',
     '|---|---:|---:|---:|---:|---:|---:|'
@@ -212,7 +229,7 @@ export function markdown (results: Results): string {
 export async function runBenchmark (options: BenchOptions): Promise<Results> {
   const { routes, memory } = await httpRounds(options)
   const engine = await engineBench(options.engineMs)
-  const scale = await scaling(options.scale, options.probeMs)
+  const scale = await scaling(options.scale, options.probeMs, options.probes)
   const { outDir, ...recorded } = options
   const results: Results = { date: new Date().toISOString(), machine: machine(), options: recorded, routes, engine, scale, memory, targets: evaluate(routes, scale, memory) }
   if (outDir !== null) {
@@ -225,12 +242,13 @@ export async function runBenchmark (options: BenchOptions): Promise<Results> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
-      seconds: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
       scale: { type: 'string', default: '10,100,1000' },
       'probe-ms': { type: 'string', default: '500' },
+      probes: { type: 'string', default: '3' },
       'engine-ms': { type: 'string', default: '1000' },
       out: { type: 'string', default: join(PACKAGE_ROOT, 'bench') }
     }
@@ -242,6 +260,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     connections: Number(values.connections),
     scale: values.scale === '' ? [] : values.scale.split(',').map(Number),
     probeMs: Number(values['probe-ms']),
+    probes: Number(values.probes),
     engineMs: Number(values['engine-ms']),
     outDir: values.out
   })

@@ -14,13 +14,13 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
   t.equal(build.status, 0, build.status === 0 ? 'the bench compiles' : `the bench does not compile: ${build.stdout}`)
   const out = t.testdir({})
   const run = spawnSync(process.execPath, [join(root, 'dist-bench/bench/run.js'),
-    '--seconds', '1', '--warmup', '1', '--rounds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--engine-ms', '20', '--out', out
+    '--seconds', '1', '--warmup', '1', '--rounds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--probes', '1', '--engine-ms', '20', '--out', out
   ], { cwd: root, encoding: 'utf8', timeout: 180_000 })
   // 1 means a target was missed on this busy machine: the smoke run only proves the script works.
   t.ok(run.status === 0 || run.status === 1, `the script finishes (exit ${String(run.status)}): ${run.stderr.slice(-500)}`)
 
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {
-    routes: Array<{ route: string, rps: number, baseline_rps: number, ratio: number, errors: number, items_per_s?: number }>
+    routes: Array<{ route: string, rps: number, baseline_rps: number, ratio: number, errors: number, non2xx: number, baseline_non2xx: number, items_per_s?: number }>
     engine: Record<string, number>
     scale: Array<{ factor: number, entries: number, boot_ms: number }>
     memory: { idle_rss_mb: number }
@@ -36,6 +36,8 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
   for (const route of results.routes) {
     t.ok(route.rps > 0 && route.baseline_rps > 0, `${route.route} was measured`)
     t.equal(route.errors, 0, `${route.route} had no errors`)
+    t.equal(route.non2xx, 0, `${route.route}: errcat answered 2xx`)
+    t.equal(route.baseline_non2xx, 0, `${route.route}: the baseline took the same request and answered 2xx`)
   }
   t.ok((results.routes[4]?.items_per_s ?? 0) > 0, 'batch items/s is reported')
   t.same(Object.keys(results.engine), ['code', 'code_pattern', 'message', 'message_template', 'type', 'status', 'html'])
