@@ -33,18 +33,23 @@ class AnswerCache {
   #answers = new Map<string, string>()
   static readonly LIMIT = 20_000
 
-  get (catalog: Catalog, source: string | undefined, result: LookupResult): string {
+  /** The serialized answer for a code as typed, if this catalog already answered it. */
+  get (catalog: Catalog, source: string | undefined, code: string): string | undefined {
+    return this.#catalog === catalog ? this.#answers.get(AnswerCache.#key(source, code)) : undefined
+  }
+
+  set (catalog: Catalog, source: string | undefined, result: LookupResult): string {
     if (this.#catalog !== catalog || this.#answers.size >= AnswerCache.LIMIT) {
       this.#catalog = catalog
       this.#answers = new Map()
     }
-    const key = `${source ?? ''}\u0000${result.query}`
-    let answer = this.#answers.get(key)
-    if (answer === undefined) {
-      answer = JSON.stringify(result)
-      this.#answers.set(key, answer)
-    }
+    const answer = JSON.stringify(result)
+    this.#answers.set(AnswerCache.#key(source, result.query), answer)
     return answer
+  }
+
+  static #key (source: string | undefined, code: string): string {
+    return `${source ?? ''}\u0000${code}`
   }
 }
 
@@ -74,15 +79,17 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { source } = request.query
     const format = preferredFormat(request, request.query.format)
     if (source !== undefined && !catalog.sources.has(source)) throw unknownSourceProblem(source, catalog.sourceIds)
-    const result = lookup(request.params.code, catalog, { source })
-    if (result.matches.length === 0) {
+    // A code answered before skips the lookup: its answer is already serialized.
+    const cached = format === 'json' ? answers.get(catalog, source, request.params.code) : undefined
+    const result = cached === undefined ? lookup(request.params.code, catalog, { source }) : null
+    if (result !== null && result.matches.length === 0) {
       const { title, detail, suggestions } = unknownCode(request.params.code, catalog, { source })
       const problem = buildProblem(request, 404, 'unknown-code', title, detail, { suggestions })
       return format === 'text' ? sendText(reply.code(404), renderProblem(problem)) : sendProblem(reply, problem)
     }
     if (answeredFromCache(request, reply, catalog.version, format)) return reply
-    if (format === 'text') return sendText(reply, renderLookup(result))
-    return reply.type('application/json; charset=utf-8').send(answers.get(catalog, source, result))
+    if (result !== null && format === 'text') return sendText(reply, renderLookup(result))
+    return reply.type('application/json; charset=utf-8').send(cached ?? answers.set(catalog, source, result as LookupResult))
   })
 
   app.get('/codes', {
