@@ -77,23 +77,23 @@ export interface Results {
 
 async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult[], memory: Results['memory'] }> {
   const samples = new Map<string, Array<{ errcat: LoadResult, baseline: LoadResult }>>()
-  let idleRss = 0
   let afterLoadRss = 0
-  for (let round = 0; round < options.rounds; round++) {
-    // Both servers run side by side for the round; each measurement of errcat
-    // is paired with one of the baseline, taken just before it with the same request.
-    const baseline = await startTarget('baseline')
-    const errcat = await startTarget('errcat')
-    try {
-      if (idleRss === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 1000))
-        idleRss = await errcat.rssBytes()
-      }
-      // Warm both up so that neither is measured while the JIT is still compiling.
-      for (const request of Object.values(ROUTES)) {
-        await load(baseline.port, request, options.warmupSeconds, options.connections)
-        await load(errcat.port, request, options.warmupSeconds, options.connections)
-      }
+  // Both servers run side by side for the whole run; each measurement of errcat
+  // is paired with one of the baseline, taken just before it with the same request.
+  const baseline = await startTarget('baseline')
+  const errcat = await startTarget('errcat')
+  let idleRss = 0
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    idleRss = await errcat.rssBytes()
+    // Warm both up so that neither is measured while the JIT is still compiling:
+    // errcat's cost per request was measured to keep falling for its first
+    // hundred thousand requests or so.
+    for (const request of Object.values(ROUTES)) {
+      await load(baseline.port, request, options.warmupSeconds, options.connections)
+      await load(errcat.port, request, options.warmupSeconds, options.connections)
+    }
+    for (let round = 0; round < options.rounds; round++) {
       for (const [route, request] of Object.entries(ROUTES)) {
         const baselineResult = await load(baseline.port, request, options.seconds, options.connections)
         const errcatResult = await load(errcat.port, request, options.seconds, options.connections)
@@ -103,10 +103,10 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
         samples.set(route, list)
         process.stderr.write(`round ${round + 1} ${route}: ${Math.round(errcatResult.rps)} req/s vs baseline ${Math.round(baselineResult.rps)}\n`)
       }
-    } finally {
-      await baseline.stop()
-      await errcat.stop()
     }
+  } finally {
+    await baseline.stop()
+    await errcat.stop()
   }
   const routes = [...samples.entries()].map(([route, list]): RouteResult => {
     const rps = median(list.map((sample) => sample.errcat.rps))
@@ -243,7 +243,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '5' },
-      warmup: { type: 'string', default: '2' },
+      warmup: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
       scale: { type: 'string', default: '10,100,1000' },
