@@ -61,6 +61,15 @@ function checkSource (catalog: Catalog, source: string | undefined | null, field
   throw unknownSourceProblem(source, catalog.sourceIds, field)
 }
 
+/**
+ * What the completion line records of a classification. Only a code the
+ * catalog knows is logged: a raw upstream code is body content.
+ */
+function outcome (catalog: Catalog, result: Classification): Record<string, unknown> {
+  const known = result.code !== null && catalog.byLowerCode.has(result.code.toLowerCase())
+  return { source: result.source, code: known ? result.code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
+}
+
 const BatchItem = Type.Object({
   status: Type.Optional(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()])),
   headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 8192 }), {
@@ -73,13 +82,6 @@ const BatchItem = Type.Object({
 
 const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const classifyOptions = { maxRetryAfterS: app.config.MAX_RETRY_AFTER_S }
-
-  // What the completion line records of a classification. Only a code the
-  // catalog knows is logged: a raw upstream code is body content.
-  const outcome = (catalog: Catalog, result: Classification): Record<string, unknown> => {
-    const known = result.code !== null && catalog.byLowerCode.has(result.code.toLowerCase())
-    return { source: result.source, code: known ? result.code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
-  }
 
   // Raw mode: the body is the upstream's, verbatim, whatever its content type.
   // This context parses every content type (or none) as a string, so a
