@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import { classify, type Classification, type ClassifyInput } from '../engine/classify.js'
 import type { Catalog } from '../catalog/types.js'
 import { BODY_LIMIT_BYTES } from '../limits.js'
-import { preferredFormat, sendText } from '../http.js'
+import { preferredFormat, sendJson, sendText } from '../http.js'
 import { renderClassification } from '../render/text.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
 import { json, jsonOrText, problem } from './responses.js'
@@ -129,7 +129,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.logFacts = { classification: outcome(catalog, result) }
       app.metrics.classified(result)
       if (preferredFormat(request, request.query.format) === 'text') return sendText(reply, renderClassification(result))
-      return result
+      return sendJson(reply, result)
     })
   })
 
@@ -145,7 +145,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         415: problem('The batch must be sent as application/json.')
       }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const catalog = request.catalog
     const { items } = request.body
     items.forEach((item, i) => checkSource(catalog, item.source, `items.${i}.source`))
@@ -162,7 +162,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
     // One list on the completion line, in item order, instead of a line per item.
     request.logFacts = { classifications: results.map((result) => outcome(catalog, result)) }
-    return { results }
+    return sendJson(reply, { results })
   })
 }
 
