@@ -77,7 +77,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
   const taxonomy = buildTaxonomy(validated(TaxonomyFile, taxonomyFile, dir), join(dir, TAXONOMY_FILE))
   const policies = defaultPolicies(taxonomy)
   const sources = new Map<string, SourceIndex>()
-  const byLowerCode = new Map<string, readonly Entry[]>()
+  const byLowerCode = new Map<string, Entry[]>()
   const allEntries: Entry[] = []
   for (const file of sourceFiles) {
     const path = join(dir, file.name)
@@ -89,12 +89,10 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     const index = buildSource(spec, path, taxonomy, policies)
     sources.set(spec.id, index)
     for (const entry of index.entries) allEntries.push(entry)
-    // A code only one source has (nearly all) shares that source's frozen list.
-    for (const [lower, list] of index.byLowerCode) {
-      const earlier = byLowerCode.get(lower)
-      byLowerCode.set(lower, earlier === undefined ? list : Object.freeze([...earlier, ...list]))
-    }
+    for (const entry of index.byCode.values()) push(byLowerCode, entry.code.toLowerCase(), entry)
   }
+
+  for (const list of byLowerCode.values()) Object.freeze(list)
 
   let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
@@ -221,13 +219,12 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (item.template !== undefined) entry.template = item.template
     if (item.type !== undefined) entry.type = item.type
     if (item.notes !== undefined) entry.notes = item.notes
-    if (item.inferred !== undefined) entry.inferred = Object.freeze([...new Set(item.inferred)]) as string[]
+    if (item.inferred !== undefined) entry.inferred = Object.freeze(withoutDuplicates(item.inferred)) as string[]
     entries.push(Object.freeze(entry))
     return entry
   }
 
   const byCode = new Map<string, Entry>()
-  const byLowerCode = new Map<string, Entry[]>()
   const byMessage = new Map<string, Entry>()
   const templates: CompiledTemplate[] = []
   spec.entries.forEach((item, i) => {
@@ -237,7 +234,6 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     const kind: EntryKind = item.template !== undefined ? 'template' : item.message !== undefined ? 'message' : 'code'
     const entry = toEntry(item, kind, where, item.code)
     byCode.set(entry.code, entry)
-    push(byLowerCode, entry.code.toLowerCase(), entry)
     if (item.message !== undefined) {
       if (byMessage.has(item.message)) throw new CatalogError(path, where(), 'message', 'the same message belongs to another entry')
       byMessage.set(item.message, entry)
@@ -276,7 +272,6 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     byStatus.set(item.http_status, toEntry(item, 'status', where, item.code))
   })
 
-  for (const list of byLowerCode.values()) Object.freeze(list)
   return Object.freeze({
     info: Object.freeze({
       id: source,
@@ -287,7 +282,6 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
       entry_count: entries.length
     }),
     byCode,
-    byLowerCode,
     byMessage,
     byType,
     byStatus,
@@ -329,6 +323,11 @@ function deepFreeze<T> (value: T): T {
     Object.freeze(value)
   }
   return value
+}
+
+/** The list itself when it has no duplicates (the usual case), else a copy without them. */
+function withoutDuplicates<T> (list: T[]): T[] {
+  return list.every((value, i) => list.indexOf(value) === i) ? list : [...new Set(list)]
 }
 
 function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {

@@ -48,8 +48,6 @@ export interface SourceIndex {
   info: SourceInfo
   /** Entries keyed by the platform's exact code (kinds code, message, template). */
   byCode: ReadonlyMap<string, Entry>
-  /** Same entries keyed by lowercased code; several when codes differ only by case. */
-  byLowerCode: ReadonlyMap<string, readonly Entry[]>
   byMessage: ReadonlyMap<string, Entry>
   byType: ReadonlyMap<string, Entry>
   byStatus: ReadonlyMap<number, Entry>

@@ -228,7 +228,7 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
   // The envelope's (or the hint's) own source first: exact spelling, then any case.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
-    const entry = index.byCode.get(code) ?? index.byLowerCode.get(code.toLowerCase())?.[0]
+    const entry = index.byCode.get(code) ?? catalog.byLowerCode.get(code.toLowerCase())?.find((candidate) => candidate.source === source)
     if (entry !== undefined) return fromEntry(entry, 'code')
     if (hinted) return null
   }

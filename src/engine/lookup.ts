@@ -33,10 +33,11 @@ export function lookup (code: string, catalog: Catalog, options: LookupOptions =
   const exact: Entry[] = []
   const folded: Entry[] = []
   const sort = (entry: Entry): void => { (entry.code === code ? exact : folded).push(entry) }
+  const codes = catalog.byLowerCode.get(lower) ?? []
   for (const index of sources) {
-    const codes = index.byLowerCode.get(lower)
-    if (codes !== undefined) {
-      codes.forEach(sort)
+    const own = codes.filter((entry) => entry.source === index.info.id)
+    if (own.length > 0) {
+      own.forEach(sort)
       continue
     }
     for (const [type, entry] of index.byType) if (type.toLowerCase() === lower) sort(entry)
