@@ -37,15 +37,9 @@ export function answeredFromCache (request: FastifyRequest, reply: FastifyReply,
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
-/**
- * Sends a 200 JSON answer through the route's own compiled response
- * serializer. Fastify would find the same function by parsing the reply's
- * content-type header again on every answer; this fetches it by status and
- * media type. The route must declare a 200 application/json schema.
- */
-export function sendJson (reply: FastifyReply, answer: object): FastifyReply {
-  const serialize = reply.getSerializationFunction('200', 'application/json') as (payload: object) => string
-  return reply.type(JSON_CONTENT_TYPE).send(serialize(answer))
+/** Sends JSON text already serialized (see render/json.ts): Fastify sends a string as it is. */
+export function sendJson (reply: FastifyReply, json: string): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(json)
 }
 
 export function sendText (reply: FastifyReply, text: string): FastifyReply {

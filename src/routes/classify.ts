@@ -7,6 +7,7 @@ import type { Catalog } from '../catalog/types.js'
 import { BODY_LIMIT_BYTES } from '../limits.js'
 import { preferredFormat, sendJson, sendText } from '../http.js'
 import { renderClassification } from '../render/text.js'
+import { batchJson, classificationJson } from '../render/json.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
 import { json, jsonOrText, problem } from './responses.js'
 
@@ -129,7 +130,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.logFacts = { classification: outcome(catalog, result) }
       app.metrics.classified(result)
       if (preferredFormat(request, request.query.format) === 'text') return sendText(reply, renderClassification(result))
-      return sendJson(reply, result)
+      return sendJson(reply, classificationJson(result))
     })
   })
 
@@ -162,7 +163,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
     // One list on the completion line, in item order, instead of a line per item.
     request.logFacts = { classifications: results.map((result) => outcome(catalog, result)) }
-    return sendJson(reply, { results })
+    return sendJson(reply, batchJson(results))
   })
 }
 

@@ -1,0 +1,62 @@
+// Classifications as JSON text, written field by field in the order of the
+// Classification schema. The generic serializer compiled from that schema
+// re-escapes each entry's remediation on every answer and checks every
+// nullable or enumerated field against the schema at run time; here a
+// catalog remediation is serialized once and reused, and fields from closed
+// sets need no escaping. The output is exactly JSON.stringify's: the tests
+// hold the two against each other.
+import type { Remediation } from '../catalog/schema.js'
+import type { Classification } from '../engine/classify.js'
+
+/** Remediations the catalog owns are frozen and live as long as their catalog. */
+const catalogRemediationJson = new WeakMap<Remediation, string>()
+
+function remediationJson (remediation: Remediation): string {
+  // A remediation made for one call (with its request id) is used once: not worth keeping.
+  if (!Object.isFrozen(remediation)) return JSON.stringify(remediation)
+  let json = catalogRemediationJson.get(remediation)
+  if (json === undefined) {
+    json = JSON.stringify(remediation)
+    catalogRemediationJson.set(remediation, json)
+  }
+  return json
+}
+
+function nullableString (value: string | null): string {
+  return value === null ? 'null' : JSON.stringify(value)
+}
+
+/** JSON.stringify's rendering of a number: a non-finite one is null. */
+function nullableNumber (value: number | null): string {
+  return value !== null && Number.isFinite(value) ? String(value) : 'null'
+}
+
+/**
+ * normalized_code, matched_by and strategy come from closed sets of
+ * identifiers (the catalog schema and the engine's types), so they are
+ * written between quotes as they are.
+ */
+export function classificationJson (result: Classification): string {
+  const retry = result.retry
+  return '{"normalized_code":"' + result.normalized_code +
+    '","source":' + nullableString(result.source) +
+    ',"code":' + nullableString(result.code) +
+    ',"matched_by":"' + result.matched_by +
+    '","http_status":' + nullableNumber(result.http_status) +
+    ',"message":' + nullableString(result.message) +
+    ',"request_id":' + nullableString(result.request_id) +
+    ',"params":' + JSON.stringify(result.params) +
+    ',"retry":{"retryable":' + String(retry.retryable) +
+    ',"strategy":"' + retry.strategy +
+    '","delay_ms":' + nullableNumber(retry.delay_ms) +
+    ',"max_attempts":' + nullableNumber(retry.max_attempts) +
+    ',"base_delay_ms":' + nullableNumber(retry.base_delay_ms) +
+    ',"max_delay_ms":' + nullableNumber(retry.max_delay_ms) +
+    ',"reason":' + JSON.stringify(retry.reason) +
+    '},"remediation":' + remediationJson(result.remediation) + '}'
+}
+
+/** The body of a /classify/batch answer. */
+export function batchJson (results: readonly Classification[]): string {
+  return '{"results":[' + results.map(classificationJson).join(',') + ']}'
+}
