@@ -44,6 +44,12 @@ test('/metrics serves Prometheus text with request durations, classifications, c
   t.match(text, /^process_resident_memory_bytes \d+/m, 'process defaults')
   t.match(text, /^nodejs_eventloop_lag_seconds /m)
   t.notOk(text.includes('raw-code-ZZZ') || text.includes('slow down') || text.includes('abc123'), 'no raw upstream text or URL becomes a label')
+
+  // Classification counts are handed to prom-client at each scrape: a scrape neither doubles nor loses them.
+  const rateLimited = 'errcat_classifications_total{source="scaigrid",normalized_code="rate_limited",matched_by="code"}'
+  t.equal(metricValue((await app.inject({ url: '/metrics' })).body, rateLimited), 2, 'a second scrape reports the same count')
+  await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json' }, payload: '{"status":"error","error":{"code":"RATE_LIMITED","message":"slow down"},"meta":{"request_id":"r"}}' })
+  t.equal(metricValue((await app.inject({ url: '/metrics' })).body, rateLimited), 3, 'a classification after a scrape is counted on top')
 })
 
 test('a reload swaps in a valid catalog: new answers, new version header, readiness reports it, counted', async (t) => {
