@@ -175,8 +175,11 @@ function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, T
 }
 
 type EntryLike = Omit<EntryFile, 'code'> & { code?: string, type?: string }
-/** Names an entry in an error message; built only when there is an error to report. */
-type Where = () => string
+/**
+ * Names the i-th item of a list in an error message, such as `entries[3] ("AUTH_FAILED")`;
+ * called only when there is an error to report. One per list, not a closure per entry.
+ */
+type Where = (i: number) => string
 
 /** The retry policy an entry without its own gets: its normalized code's, settled once per code. */
 function defaultPolicies (taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>): Map<NormalizedCode, RetryPolicy> {
@@ -196,13 +199,13 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   const entries: Entry[] = []
   // Runs once per entry: a catalog of hundreds of thousands of entries boots in
   // seconds only if this allocates little (shared default policies, no copies).
-  const toEntry = (item: EntryLike, kind: EntryKind, where: Where, code: string): Entry => {
+  const toEntry = (item: EntryLike, kind: EntryKind, where: Where, i: number, code: string): Entry => {
     const defaults = policies.get(item.normalized_code)
-    if (defaults === undefined) throw new CatalogError(path, where(), 'normalized_code', `${item.normalized_code} is not in the taxonomy`)
+    if (defaults === undefined) throw new CatalogError(path, where(i), 'normalized_code', `${item.normalized_code} is not in the taxonomy`)
     let retry = defaults
     if (item.retry !== undefined) {
       retry = { ...(taxonomy.get(item.normalized_code) as TaxonomyCode).retry, ...item.retry }
-      checkRetryConsistent(retry, path, where)
+      checkRetryConsistent(retry, path, () => where(i))
       retry = settled(retry)
     }
     const entry: Entry = {
@@ -230,22 +233,22 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   const byCode = new Map<string, Entry>()
   const byMessage = new Map<string, Entry>()
   const templates: CompiledTemplate[] = []
+  const entryAt: Where = (i) => `entries[${i}] (${JSON.stringify(spec.entries[i]?.code)})`
   spec.entries.forEach((item, i) => {
-    const where = (): string => `entries[${i}] (${JSON.stringify(item.code)})`
-    if (byCode.has(item.code)) throw new CatalogError(path, where(), 'code', 'appears twice in this source')
-    if (item.message !== undefined && item.template !== undefined) throw new CatalogError(path, where(), 'template', 'an entry has a message or a template, not both')
+    if (byCode.has(item.code)) throw new CatalogError(path, entryAt(i), 'code', 'appears twice in this source')
+    if (item.message !== undefined && item.template !== undefined) throw new CatalogError(path, entryAt(i), 'template', 'an entry has a message or a template, not both')
     const kind: EntryKind = item.template !== undefined ? 'template' : item.message !== undefined ? 'message' : 'code'
-    const entry = toEntry(item, kind, where, item.code)
+    const entry = toEntry(item, kind, entryAt, i, item.code)
     byCode.set(entry.code, entry)
     if (item.message !== undefined) {
-      if (byMessage.has(item.message)) throw new CatalogError(path, where(), 'message', 'the same message belongs to another entry')
+      if (byMessage.has(item.message)) throw new CatalogError(path, entryAt(i), 'message', 'the same message belongs to another entry')
       byMessage.set(item.message, entry)
     }
     if (item.template !== undefined) {
       try {
         templates.push({ parsed: parseTemplate(item.template), entry, order: i })
       } catch (error) {
-        if (error instanceof TemplateSyntaxError) throw new CatalogError(path, where(), 'template', error.message)
+        if (error instanceof TemplateSyntaxError) throw new CatalogError(path, entryAt(i), 'template', error.message)
         throw error
       }
     }
@@ -254,25 +257,25 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   checkTemplateOverlaps(templates, templateIndex, path)
 
   const byType = new Map<string, Entry>()
+  const typeAt: Where = (i) => `types[${i}] (${JSON.stringify(spec.types?.[i]?.type)})`
   spec.types?.forEach((item, i) => {
-    const where = (): string => `types[${i}] (${JSON.stringify(item.type)})`
-    if (byType.has(item.type)) throw new CatalogError(path, where(), 'type', 'appears twice in this source')
-    byType.set(item.type, toEntry(item, 'type', where, item.type))
+    if (byType.has(item.type)) throw new CatalogError(path, typeAt(i), 'type', 'appears twice in this source')
+    byType.set(item.type, toEntry(item, 'type', typeAt, i, item.type))
   })
 
+  const patternAt: Where = (i) => `patterns[${i}] (${JSON.stringify(spec.patterns?.[i]?.code)})`
   const patterns = (spec.patterns ?? []).map((item, i) => {
-    const where = (): string => `patterns[${i}] (${JSON.stringify(item.code)})`
     if (item.prefix === undefined && item.suffix === undefined && item.contains === undefined) {
-      throw new CatalogError(path, where(), 'suffix', 'a pattern needs at least one of prefix, suffix or contains')
+      throw new CatalogError(path, patternAt(i), 'suffix', 'a pattern needs at least one of prefix, suffix or contains')
     }
-    return Object.freeze(buildPatternRule(item, toEntry(item, 'pattern', where, item.code)))
+    return Object.freeze(buildPatternRule(item, toEntry(item, 'pattern', patternAt, i, item.code)))
   })
 
   const byStatus = new Map<number, Entry>()
+  const statusAt: Where = (i) => `statuses[${i}] (${JSON.stringify(spec.statuses?.[i]?.code)})`
   spec.statuses?.forEach((item, i) => {
-    const where = (): string => `statuses[${i}] (${JSON.stringify(item.code)})`
-    if (byStatus.has(item.http_status)) throw new CatalogError(path, where(), 'http_status', 'appears twice in this source')
-    byStatus.set(item.http_status, toEntry(item, 'status', where, item.code))
+    if (byStatus.has(item.http_status)) throw new CatalogError(path, statusAt(i), 'http_status', 'appears twice in this source')
+    byStatus.set(item.http_status, toEntry(item, 'status', statusAt, i, item.code))
   })
 
   return Object.freeze({
@@ -310,7 +313,7 @@ function checkTemplateOverlaps (templates: readonly CompiledTemplate[], index: T
   }
 }
 
-function checkRetryConsistent (retry: RetryPolicy, path: string, where: Where): void {
+function checkRetryConsistent (retry: RetryPolicy, path: string, where: () => string): void {
   if (retry.retryable && retry.strategy === 'none') throw new CatalogError(path, where(), 'retry.strategy', 'a retryable policy needs a strategy other than none')
   if (!retry.retryable && (retry.strategy !== 'none' || retry.max_attempts !== 1)) {
     throw new CatalogError(path, where(), 'retry', 'a policy that is not retryable has strategy none and max_attempts 1')
