@@ -17,6 +17,7 @@ export interface Target {
   port: number
   child: ChildProcess
   rssBytes: () => Promise<number>
+  cpuSeconds: () => Promise<number>
   stop: () => Promise<void>
 }
 
@@ -40,6 +41,7 @@ export async function startTarget (kind: 'errcat' | 'baseline', catalogDir?: str
     port,
     child,
     rssBytes: async () => rssOf(child.pid as number),
+    cpuSeconds: async () => cpuSecondsOf(child.pid as number),
     stop: async () => {
       const exited = new Promise((resolve) => child.on('exit', resolve))
       child.kill('SIGTERM')
@@ -54,6 +56,16 @@ export async function rssOf (pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const match = /VmRSS:\s+(\d+) kB/.exec(status)
   return match === null ? 0 : Number(match[1]) * 1024
+}
+
+/** CPU time a process has used, user and system, all threads (Linux). */
+export async function cpuSecondsOf (pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // /proc counts in USER_HZ ticks, 100 per second on Linux.
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 export interface LoadRequest {

@@ -13,7 +13,7 @@ import { loadCatalog } from '../src/catalog/load.js'
 import { classify } from '../src/engine/classify.js'
 import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/paths.js'
 import { ENGINE_CASES, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
-import { SERVICE_NODE_FLAGS, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult } from './lib.js'
+import { SERVICE_NODE_FLAGS, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult, type Target } from './lib.js'
 import { writeSyntheticCatalog } from './synthetic.js'
 import { timePerCall } from './timing.js'
 
@@ -31,6 +31,9 @@ export interface BenchOptions {
   seconds: number
   warmupSeconds: number
   rounds: number
+  /** Rounds and seconds of the side-by-side CPU measurement (both servers loaded at once). */
+  sideBySideRounds: number
+  sideBySideSeconds: number
   connections: number
   scale: number[]
   probeMs: number
@@ -54,6 +57,10 @@ export interface RouteResult {
   non2xx: number
   /** Non-2xx answers of the baseline: anything but 0 means it did not take the same request. */
   baseline_non2xx: number
+  /** Server CPU per request with both servers loaded at once (median of rounds), and errcat's over the baseline's. */
+  cpu_us: number
+  baseline_cpu_us: number
+  cpu_ratio: number
 }
 
 export interface ScalePoint {
@@ -75,8 +82,37 @@ export interface Results {
   targets: Array<{ target: string, value: string, pass: boolean }>
 }
 
+interface CpuSample { errcat: number, baseline: number }
+
+/**
+ * Server CPU per request, errcat's and the baseline's, with both loaded at
+ * the same time. Throughput taken in turns moves with the machine's speed
+ * from one run to the next (±30% on a shared VM); loaded side by side, both
+ * meet the same slowdowns, so the ratio of their CPU per request holds to a
+ * few percent. A diagnostic, not one of the issue's targets.
+ */
+async function sideBySideCpu (errcat: Target, baseline: Target, request: LoadRequest, options: BenchOptions): Promise<CpuSample[]> {
+  const samples: CpuSample[] = []
+  // Each server gets half the connections, so the machine carries the same load as in turns.
+  const connections = Math.max(1, Math.floor(options.connections / 2))
+  for (let round = 0; round < options.sideBySideRounds; round++) {
+    const before = await Promise.all([errcat.cpuSeconds(), baseline.cpuSeconds()])
+    const [errcatLoad, baselineLoad] = await Promise.all([
+      load(errcat.port, request, options.sideBySideSeconds, connections),
+      load(baseline.port, request, options.sideBySideSeconds, connections)
+    ])
+    const after = await Promise.all([errcat.cpuSeconds(), baseline.cpuSeconds()])
+    samples.push({
+      errcat: (after[0] - before[0]) * 1e6 / Math.max(1, errcatLoad.requests),
+      baseline: (after[1] - before[1]) * 1e6 / Math.max(1, baselineLoad.requests)
+    })
+  }
+  return samples
+}
+
 async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult[], memory: Results['memory'] }> {
   const samples = new Map<string, Array<{ errcat: LoadResult, baseline: LoadResult }>>()
+  const cpuSamples = new Map<string, CpuSample[]>()
   let afterLoadRss = 0
   // Both servers run side by side for the whole run; each measurement of errcat
   // is paired with one of the baseline, taken just before it with the same request.
@@ -104,12 +140,18 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
         process.stderr.write(`round ${round + 1} ${route}: ${Math.round(errcatResult.rps)} req/s vs baseline ${Math.round(baselineResult.rps)}\n`)
       }
     }
+    for (const [route, request] of Object.entries(ROUTES)) {
+      const cpu = await sideBySideCpu(errcat, baseline, request, options)
+      cpuSamples.set(route, cpu)
+      process.stderr.write(`side by side ${route}: CPU ${cpu.map((sample) => (sample.errcat / sample.baseline).toFixed(2)).join(' ')}× the baseline's per request\n`)
+    }
   } finally {
     await baseline.stop()
     await errcat.stop()
   }
   const routes = [...samples.entries()].map(([route, list]): RouteResult => {
     const rps = median(list.map((sample) => sample.errcat.rps))
+    const cpu = cpuSamples.get(route) ?? []
     const result: RouteResult = {
       route,
       rps,
@@ -124,7 +166,10 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
       p99_ratio: median(list.map((sample) => Math.max(sample.errcat.p99, 1) / Math.max(sample.baseline.p99, 1))),
       errors: list.reduce((sum, sample) => sum + sample.errcat.errors, 0),
       non2xx: list.reduce((sum, sample) => sum + sample.errcat.non2xx, 0),
-      baseline_non2xx: list.reduce((sum, sample) => sum + sample.baseline.non2xx + sample.baseline.errors, 0)
+      baseline_non2xx: list.reduce((sum, sample) => sum + sample.baseline.non2xx + sample.baseline.errors, 0),
+      cpu_us: cpu.length === 0 ? 0 : median(cpu.map((sample) => sample.errcat)),
+      baseline_cpu_us: cpu.length === 0 ? 0 : median(cpu.map((sample) => sample.baseline)),
+      cpu_ratio: cpu.length === 0 ? 0 : median(cpu.map((sample) => sample.errcat / sample.baseline))
     }
     if (route.includes('batch')) result.items_per_s = rps * BATCH_SIZE
     return result
@@ -211,6 +256,11 @@ export function markdown (results: Results): string {
     const rps = route.items_per_s === undefined ? route.rps.toFixed(0) : `${route.rps.toFixed(0)} (${route.items_per_s.toFixed(0)} items/s)`
     lines.push(`| ${route.route} | ${rps} | ${route.p50_ms} | ${route.p99_ms} | ${route.baseline_rps.toFixed(0)} | ${route.baseline_p99_ms} | ${route.ratio.toFixed(2)}× |`)
   }
+  if (results.routes.some((route) => route.cpu_ratio > 0)) {
+    lines.push('', `Server CPU per request with both servers loaded at once (${results.options.sideBySideRounds} rounds of ${results.options.sideBySideSeconds} s; a diagnostic, steadier than throughput taken in turns):`, '',
+      '| route | errcat CPU µs/req | baseline CPU µs/req | CPU ratio |', '|---|---:|---:|---:|')
+    for (const route of results.routes) lines.push(`| ${route.route} | ${route.cpu_us.toFixed(0)} | ${route.baseline_cpu_us.toFixed(0)} | ${route.cpu_ratio.toFixed(2)}× |`)
+  }
   lines.push('', '| engine path | classifications/s |', '|---|---:|')
   for (const [name, perSecond] of Object.entries(results.engine)) lines.push(`| ${name} | ${Math.round(perSecond).toLocaleString('en-US')} |`)
   if (results.scale.length > 0) {
@@ -245,6 +295,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       seconds: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '5' },
+      'side-by-side-rounds': { type: 'string', default: '3' },
+      'side-by-side-seconds': { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
       scale: { type: 'string', default: '10,100,1000' },
       'probe-ms': { type: 'string', default: '500' },
@@ -257,6 +309,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     seconds: Number(values.seconds),
     warmupSeconds: Number(values.warmup),
     rounds: Number(values.rounds),
+    sideBySideRounds: Number(values['side-by-side-rounds']),
+    sideBySideSeconds: Number(values['side-by-side-seconds']),
     connections: Number(values.connections),
     scale: values.scale === '' ? [] : values.scale.split(',').map(Number),
     probeMs: Number(values['probe-ms']),

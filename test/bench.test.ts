@@ -14,13 +14,13 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
   t.equal(build.status, 0, build.status === 0 ? 'the bench compiles' : `the bench does not compile: ${build.stdout}`)
   const out = t.testdir({})
   const run = spawnSync(process.execPath, [join(root, 'dist-bench/bench/run.js'),
-    '--seconds', '1', '--warmup', '1', '--rounds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--probes', '1', '--engine-ms', '20', '--out', out
+    '--seconds', '1', '--warmup', '1', '--rounds', '1', '--side-by-side-rounds', '1', '--side-by-side-seconds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--probes', '1', '--engine-ms', '20', '--out', out
   ], { cwd: root, encoding: 'utf8', timeout: 180_000 })
   // 1 means a target was missed on this busy machine: the smoke run only proves the script works.
   t.ok(run.status === 0 || run.status === 1, `the script finishes (exit ${String(run.status)}): ${run.stderr.slice(-500)}`)
 
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {
-    routes: Array<{ route: string, rps: number, baseline_rps: number, ratio: number, errors: number, non2xx: number, baseline_non2xx: number, items_per_s?: number }>
+    routes: Array<{ route: string, rps: number, baseline_rps: number, ratio: number, errors: number, non2xx: number, baseline_non2xx: number, items_per_s?: number, cpu_us: number, baseline_cpu_us: number, cpu_ratio: number }>
     engine: Record<string, number>
     scale: Array<{ factor: number, entries: number, boot_ms: number }>
     memory: { idle_rss_mb: number }
@@ -38,6 +38,8 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
     t.equal(route.errors, 0, `${route.route} had no errors`)
     t.equal(route.non2xx, 0, `${route.route}: errcat answered 2xx`)
     t.equal(route.baseline_non2xx, 0, `${route.route}: the baseline took the same request and answered 2xx`)
+    t.ok(route.cpu_us > 0 && route.baseline_cpu_us > 0, `${route.route}: server CPU per request was measured side by side`)
+    t.equal(route.cpu_ratio.toFixed(6), (route.cpu_us / route.baseline_cpu_us).toFixed(6), `${route.route}: with one round, the CPU ratio is errcat's over the baseline's`)
   }
   t.ok((results.routes[4]?.items_per_s ?? 0) > 0, 'batch items/s is reported')
   t.same(Object.keys(results.engine), ['code', 'code_pattern', 'message', 'message_template', 'type', 'status', 'html'])
@@ -48,6 +50,7 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
 
   const markdown = await readFile(join(out, 'results.md'), 'utf8')
   t.match(markdown, /\| route \| req\/s \| p50 ms \| p99 ms \| baseline req\/s \| baseline p99 ms \| ratio \|/)
+  t.match(markdown, /\| route \| errcat CPU µs\/req \| baseline CPU µs\/req \| CPU ratio \|/)
   t.match(markdown, /\| engine path \| classifications\/s \|/)
   t.match(markdown, /\| target \| measured \| \|/)
 })
