@@ -1,6 +1,7 @@
 // Helpers the benchmark scripts share: start a target server in a child
 // process, load it with autocannon, and summarise.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { cpus, totalmem } from 'node:os'
 import autocannon from 'autocannon'
@@ -52,7 +53,6 @@ export async function startTarget (kind: 'errcat' | 'baseline', catalogDir?: str
 
 /** Resident set size of a process, from /proc (Linux). */
 export async function rssOf (pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises')
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const match = /VmRSS:\s+(\d+) kB/.exec(status)
   return match === null ? 0 : Number(match[1]) * 1024
@@ -60,7 +60,6 @@ export async function rssOf (pid: number): Promise<number> {
 
 /** CPU time a process has used, user and system, all threads (Linux). */
 export async function cpuSecondsOf (pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises')
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
   // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

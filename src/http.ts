@@ -35,7 +35,7 @@ export function answeredFromCache (request: FastifyRequest, reply: FastifyReply,
   return current
 }
 
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 /** Sends JSON text already serialized (see render/json.ts): Fastify sends a string as it is. */
 export function sendJson (reply: FastifyReply, json: string): FastifyReply {

@@ -5,7 +5,7 @@ import { NORMALIZED_CODES } from '../catalog/schema.js'
 import { lookup, search, unknownCode, DEFAULT_SEARCH_LIMIT, type LookupResult } from '../engine/lookup.js'
 import type { Catalog } from '../catalog/types.js'
 import { buildProblem, sendProblem } from '../problems.js'
-import { answeredFromCache, JSON_CONTENT_TYPE, preferredFormat, sendText } from '../http.js'
+import { answeredFromCache, preferredFormat, sendJson, sendText } from '../http.js'
 import { renderLookup, renderProblem, renderSearch } from '../render/text.js'
 import { MAX_PARAM_LENGTH } from '../plugins/problem-handling.js'
 import { jsonOrText, notModified, problem, problemOrText } from './responses.js'
@@ -89,7 +89,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (answeredFromCache(request, reply, catalog.version, format)) return reply
     if (result !== null && format === 'text') return sendText(reply, renderLookup(result))
-    return reply.type(JSON_CONTENT_TYPE).send(cached ?? answers.set(catalog, source, result as LookupResult))
+    return sendJson(reply, cached ?? answers.set(catalog, source, result as LookupResult))
   })
 
   app.get('/codes', {
