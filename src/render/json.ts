@@ -22,8 +22,31 @@ function remediationJson (remediation: Remediation): string {
   return json
 }
 
+/**
+ * What JSON.stringify escapes in a string: the quote, the backslash, control
+ * characters and lone surrogates. Any surrogate sends the string the slow way,
+ * so a well-formed pair is left to JSON.stringify too.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/**
+ * JSON.stringify's rendering of a string. Most strings need no escaping, and
+ * quoting those by hand skips a call into the whole JSON serializer, the
+ * larger part of an answer's cost.
+ */
+function jsonString (value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"'
+}
+
 function nullableString (value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value)
+  return value === null ? 'null' : jsonString(value)
+}
+
+/** Template parameters are most often none. */
+function paramsJson (params: Record<string, string>): string {
+  for (const name in params) if (Object.hasOwn(params, name)) return JSON.stringify(params)
+  return '{}'
 }
 
 /** JSON.stringify's rendering of a number: a non-finite one is null. */
@@ -45,14 +68,14 @@ export function classificationJson (result: Classification): string {
     '","http_status":' + nullableNumber(result.http_status) +
     ',"message":' + nullableString(result.message) +
     ',"request_id":' + nullableString(result.request_id) +
-    ',"params":' + JSON.stringify(result.params) +
+    ',"params":' + paramsJson(result.params) +
     ',"retry":{"retryable":' + String(retry.retryable) +
     ',"strategy":"' + retry.strategy +
     '","delay_ms":' + nullableNumber(retry.delay_ms) +
     ',"max_attempts":' + nullableNumber(retry.max_attempts) +
     ',"base_delay_ms":' + nullableNumber(retry.base_delay_ms) +
     ',"max_delay_ms":' + nullableNumber(retry.max_delay_ms) +
-    ',"reason":' + JSON.stringify(retry.reason) +
+    ',"reason":' + jsonString(retry.reason) +
     '},"remediation":' + remediationJson(result.remediation) + '}'
 }
 

@@ -18,6 +18,8 @@ const UPSTREAM_PREFIX = 'x-upstream-'
 export const HEADER_VALUE_LIMIT = 256
 export const BATCH_LIMIT = 100
 
+const COMMON_UPSTREAM_TYPES = ['application/json', 'application/problem+json', 'text/html', 'text/plain', 'text/event-stream']
+
 /** type/subtype with optional parameters: what Fastify's content-type parsing accepts. */
 const wellFormedMediaType = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/
 
@@ -90,7 +92,12 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(async (plain) => {
     const raw = plain.withTypeProvider<TypeBoxTypeProvider>()
     raw.removeAllContentTypeParsers()
-    raw.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => { done(null, body) })
+    const asString = { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES } as const
+    const keepBody = (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void): void => { done(null, body) }
+    raw.addContentTypeParser('*', asString, keepBody)
+    // The same parser under the types upstreams send most: Fastify caches the
+    // parser it found for a named type, but looks the catch-all up afresh each time.
+    raw.addContentTypeParser(COMMON_UPSTREAM_TYPES, asString, keepBody)
     // Fastify refuses a content-type header it cannot parse (415) before any
     // parser runs. The upstream's header is data here: keep it for the engine
     // and let the body through as opaque bytes.
