@@ -115,7 +115,7 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
   const cpuSamples = new Map<string, CpuSample[]>()
   let afterLoadRss = 0
   // Both servers run side by side for the whole run; each measurement of errcat
-  // is paired with one of the baseline, taken just before it with the same request.
+  // is paired with one of the baseline, taken just before or after it with the same request.
   const baseline = await startTarget('baseline')
   const errcat = await startTarget('errcat')
   let idleRss = 0
@@ -131,8 +131,12 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
     }
     for (let round = 0; round < options.rounds; round++) {
       for (const [route, request] of Object.entries(ROUTES)) {
-        const baselineResult = await load(baseline.port, request, options.seconds, options.connections)
-        const errcatResult = await load(errcat.port, request, options.seconds, options.connections)
+        // Who goes first alternates (baseline-errcat, then errcat-baseline), so a
+        // machine speeding up or slowing down during a pair favours neither side.
+        const baselineFirst = round % 2 === 0
+        const first = await load((baselineFirst ? baseline : errcat).port, request, options.seconds, options.connections)
+        const second = await load((baselineFirst ? errcat : baseline).port, request, options.seconds, options.connections)
+        const [baselineResult, errcatResult] = baselineFirst ? [first, second] : [second, first]
         afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
         const list = samples.get(route) ?? []
         list.push({ errcat: errcatResult, baseline: baselineResult })
@@ -246,7 +250,7 @@ export function markdown (results: Results): string {
   const m = results.machine
   const lines = [
     `Measured ${results.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GiB, Node ${m.node} (${m.platform});`,
-    `${results.options.rounds} alternating rounds of ${results.options.seconds} s at ${results.options.connections} connections; the baseline gets the same request as errcat.`,
+    `${results.options.rounds} alternating rounds of ${results.options.seconds} s at ${results.options.connections} connections, who goes first alternating; the baseline gets the same request as errcat.`,
     'Medians shown; a ratio is the median of the rounds\' errcat/baseline pairs.',
     '',
     '| route | req/s | p50 ms | p99 ms | baseline req/s | baseline p99 ms | ratio |',
@@ -292,9 +296,9 @@ export async function runBenchmark (options: BenchOptions): Promise<Results> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
-      seconds: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '5' },
-      rounds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '9' },
       'side-by-side-rounds': { type: 'string', default: '3' },
       'side-by-side-seconds': { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
