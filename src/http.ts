@@ -38,14 +38,13 @@ export function answeredFromCache (request: FastifyRequest, reply: FastifyReply,
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 /**
- * Sends JSON already serialized (see render/json.ts), as UTF-8 bytes. Given a
- * string, Fastify scans it once for the content-length and the socket encodes
- * it again; an answer built by concatenation, or holding any character past
- * U+00FF (an em dash in an upstream message), costs several microseconds each
- * time. Bytes are encoded once, and an answer kept as bytes not even that.
+ * Sends JSON text already serialized (see render/json.ts): Fastify sends a
+ * string as it is. Measured against sending the same answer as UTF-8 bytes,
+ * interleaved request by request in one server, the string was as fast or
+ * faster, even for a lookup answer kept as bytes.
  */
-export function sendJson (reply: FastifyReply, json: string | Buffer): FastifyReply {
-  return reply.type(JSON_CONTENT_TYPE).send(typeof json === 'string' ? Buffer.from(json) : json)
+export function sendJson (reply: FastifyReply, json: string): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(json)
 }
 
 export function sendText (reply: FastifyReply, text: string): FastifyReply {

@@ -23,27 +23,27 @@ const SearchAnswer = Type.Object({
 
 /**
  * Lookup answers are the same for every request with the same code, source
- * and catalog, so each is serialized to bytes once and sent as it is afterwards.
+ * and catalog, so each is serialized once and sent as it is afterwards.
  * Only codes the catalog answers are cached, so the cache is bounded by the
  * catalog's size (times the few spellings people type); a new catalog starts
  * a new cache.
  */
 class AnswerCache {
   #catalog: Catalog | null = null
-  #answers = new Map<string, Buffer>()
+  #answers = new Map<string, string>()
   static readonly LIMIT = 20_000
 
   /** The serialized answer for a code as typed, if this catalog already answered it. */
-  get (catalog: Catalog, source: string | undefined, code: string): Buffer | undefined {
+  get (catalog: Catalog, source: string | undefined, code: string): string | undefined {
     return this.#catalog === catalog ? this.#answers.get(AnswerCache.#key(source, code)) : undefined
   }
 
-  set (catalog: Catalog, source: string | undefined, result: LookupResult): Buffer {
+  set (catalog: Catalog, source: string | undefined, result: LookupResult): string {
     if (this.#catalog !== catalog || this.#answers.size >= AnswerCache.LIMIT) {
       this.#catalog = catalog
       this.#answers = new Map()
     }
-    const answer = Buffer.from(JSON.stringify(result))
+    const answer = JSON.stringify(result)
     this.#answers.set(AnswerCache.#key(source, result.query), answer)
     return answer
   }
