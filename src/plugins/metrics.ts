@@ -5,9 +5,10 @@
 // never becomes a label.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Catalog } from '../catalog/types.js'
 import type { Classification } from '../engine/classify.js'
+import { RequestDurations } from './request-durations.js'
 import { Type } from '@sinclair/typebox'
 
 export interface Metrics {
@@ -32,12 +33,11 @@ async function metrics (app: FastifyInstance): Promise<void> {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
-  const duration = new Histogram({
+  const durations = new RequestDurations({
     name: 'errcat_http_request_duration_seconds',
     help: 'HTTP request duration by route template, method and status code.',
-    labelNames: ['method', 'route', 'status_code'] as const,
     buckets: DURATION_BUCKETS,
-    registers: [registry]
+    registry
   })
   // Classifications are counted in plain numbers and handed to prom-client
   // when scraped: prom-client hashes and checks the label set on every
@@ -87,19 +87,10 @@ async function metrics (app: FastifyInstance): Promise<void> {
     reloaded: (result: 'success' | 'failure') => { reloads.inc({ result }) }
   })
 
-  // Label children are cached: prom-client hashes a label object on every
-  // call, while a child is bound once. The label sets are bounded, so is the cache.
-  const durationChildren = new Map<string, ReturnType<typeof duration.labels>>()
   app.addHook('onResponse', (request, reply, done) => {
     // Unmatched URLs share one label: a client must not mint new series.
     const route = request.routeOptions.url ?? '(no route)'
-    const key = `${request.method} ${route} ${reply.statusCode}`
-    let child = durationChildren.get(key)
-    if (child === undefined) {
-      child = duration.labels(request.method, route, String(reply.statusCode))
-      durationChildren.set(key, child)
-    }
-    child.observe(reply.elapsedTime / 1000)
+    durations.observe(durations.series(request.method, route, reply.statusCode), reply.elapsedTime / 1000)
     done()
   })
 

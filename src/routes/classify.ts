@@ -69,8 +69,10 @@ function checkSource (catalog: Catalog, source: string | undefined | null, field
  * catalog knows is logged: a raw upstream code is body content.
  */
 function outcome (catalog: Catalog, result: Classification): Record<string, unknown> {
-  const known = result.code !== null && catalog.byLowerCode.has(result.code.toLowerCase())
-  return { source: result.source, code: known ? result.code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
+  const code = result.code
+  // The detected source's exact spelling first: the usual case, without lowercasing the code.
+  const known = code !== null && (catalog.sources.get(result.source ?? '')?.byCode.has(code) === true || catalog.byLowerCode.has(code.toLowerCase()))
+  return { source: result.source, code: known ? code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
 }
 
 const BatchItem = Type.Object({
