@@ -25,6 +25,7 @@ declare module 'fastify' {
 }
 
 type ClassificationLabels = Record<'source' | 'normalized_code' | 'matched_by', string>
+interface ClassificationSeries { labels: ClassificationLabels, count: number }
 
 /** Request durations are milliseconds: buckets from 0.5 ms to 2.5 s, in seconds as Prometheus wants. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -42,7 +43,10 @@ async function metrics (app: FastifyInstance): Promise<void> {
   // Classifications are counted in plain numbers and handed to prom-client
   // when scraped: prom-client hashes and checks the label set on every
   // increment, which costs more than the count, and a batch counts a hundred.
-  const classificationCounts = new Map<string, { labels: ClassificationLabels, count: number }>()
+  // A count is found by source, normalized code and matched_by, strings the
+  // catalog and the engine hold, so no key is built and hashed per call.
+  const classificationCounts = new Map<string, Map<string, Map<string, ClassificationSeries>>>()
+  const classificationSeries: ClassificationSeries[] = []
   registry.registerMetric(new Counter({
     name: 'errcat_classifications_total',
     help: 'Classifications by detected source (or "none"), normalized code and what matched.',
@@ -50,7 +54,7 @@ async function metrics (app: FastifyInstance): Promise<void> {
     registers: [],
     collect () {
       this.reset()
-      for (const { labels, count } of classificationCounts.values()) this.inc(labels, count)
+      for (const { labels, count } of classificationSeries) this.inc(labels, count)
     }
   }))
   const entries = new Gauge({
@@ -78,10 +82,18 @@ async function metrics (app: FastifyInstance): Promise<void> {
     registry,
     classified: (result: Classification) => {
       const source = result.source ?? 'none'
-      const key = `${source} ${result.normalized_code} ${result.matched_by}`
-      const series = classificationCounts.get(key)
-      if (series !== undefined) series.count++
-      else classificationCounts.set(key, { labels: { source, normalized_code: result.normalized_code, matched_by: result.matched_by }, count: 1 })
+      let byCode = classificationCounts.get(source)
+      if (byCode === undefined) classificationCounts.set(source, byCode = new Map())
+      let byMatch = byCode.get(result.normalized_code)
+      if (byMatch === undefined) byCode.set(result.normalized_code, byMatch = new Map())
+      const series = byMatch.get(result.matched_by)
+      if (series !== undefined) {
+        series.count++
+        return
+      }
+      const created = { labels: { source, normalized_code: result.normalized_code, matched_by: result.matched_by }, count: 1 }
+      byMatch.set(result.matched_by, created)
+      classificationSeries.push(created)
     },
     catalogLoaded,
     reloaded: (result: 'success' | 'failure') => { reloads.inc({ result }) }

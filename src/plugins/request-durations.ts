@@ -33,7 +33,10 @@ export class RequestDurations {
   readonly type = 'histogram'
   readonly aggregator = 'sum'
   readonly #bounds: readonly number[]
-  #series = new Map<string, DurationSeries>()
+  /** By route, method and status: lookups by strings Fastify holds and a number, no key built per call. */
+  #byRoute = new Map<string, Map<string, Map<number, DurationSeries>>>()
+  /** Every series, in the order first seen, for the exposition. */
+  #series: DurationSeries[] = []
 
   constructor (options: RequestDurationsOptions) {
     this.name = options.name
@@ -46,11 +49,15 @@ export class RequestDurations {
 
   /** The series for a label set. Callers pass bounded values only: route templates and status codes. */
   series (method: string, route: string, statusCode: number): DurationSeries {
-    const key = `${method} ${route} ${statusCode}`
-    let found = this.#series.get(key)
+    let byMethod = this.#byRoute.get(route)
+    if (byMethod === undefined) this.#byRoute.set(route, byMethod = new Map())
+    let byStatus = byMethod.get(method)
+    if (byStatus === undefined) byMethod.set(method, byStatus = new Map())
+    let found = byStatus.get(statusCode)
     if (found === undefined) {
       found = { labels: Object.freeze({ method, route, status_code: String(statusCode) }), counts: new Float64Array(this.#bounds.length + 1), sum: 0, count: 0 }
-      this.#series.set(key, found)
+      byStatus.set(statusCode, found)
+      this.#series.push(found)
     }
     return found
   }
@@ -69,7 +76,7 @@ export class RequestDurations {
   async get (): Promise<Exposition> {
     // Bucket values carry an empty exemplar, as prom-client's own do.
     const values: Array<Exposition['values'][number] & { exemplar?: null }> = []
-    for (const { labels, counts, sum, count } of this.#series.values()) {
+    for (const { labels, counts, sum, count } of this.#series) {
       let cumulative = 0
       this.#bounds.forEach((bound, i) => {
         cumulative += counts[i] as number
@@ -83,6 +90,7 @@ export class RequestDurations {
   }
 
   reset (): void {
-    this.#series.clear()
+    this.#byRoute.clear()
+    this.#series = []
   }
 }
