@@ -16,7 +16,7 @@ import metrics from './plugins/metrics.js'
 import loadShedding, { type LoadSheddingOptions } from './plugins/load-shedding.js'
 import { reloadCatalog } from './reload.js'
 import type { ReloadResult } from './catalog/store.js'
-import { ErrcatLogController } from './logging.js'
+import { ErrcatLogController, requestLogger } from './logging.js'
 import openapi from './openapi.js'
 import healthRoutes from './routes/health.js'
 import codesRoutes from './routes/codes.js'
@@ -77,6 +77,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
     genReqId: requestIdFor,
     requestIdHeader: false,
     logController: new ErrcatLogController(),
+    childLoggerFactory: requestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
