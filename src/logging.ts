@@ -29,15 +29,22 @@ export class ErrcatLogController extends LogController {
   }
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const log = request.log
     const line: Record<string, unknown> = {
+      // The key is REQUEST_ID_LOG_LABEL's, in a literal: a line built by spreading objects measured twice as slow to log.
+      request_id: log instanceof RequestLogger ? log.idForCompletionLine() : undefined,
       method: request.method,
       route: request.routeOptions.url ?? '(no route)',
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100
     }
     if (request.logFacts !== null) Object.assign(line, request.logFacts)
-    if (error === null || error === undefined) completionLine(request.log, 'info', line, 'request completed')
-    else completionLine(request.log, 'error', { ...line, err: error }, 'request failed')
+    if (error === null || error === undefined) {
+      writeLine(log, 'info', line, 'request completed')
+    } else {
+      line.err = error
+      writeLine(log, 'error', line, 'request failed')
+    }
   }
 }
 
@@ -82,10 +89,18 @@ export class RequestLogger implements FastifyBaseLogger {
     return this.#logger().child(bindings, options)
   }
 
-  /** The completion line: written by the parent unless the request already has its child. */
+  /**
+   * The id to lead the completion line with: the request's own when the
+   * parent writes it, none (pino then skips the key) when a child does, whose
+   * lines carry the id already.
+   */
+  idForCompletionLine (): unknown {
+    return this.#child === null ? this.#bindings[REQUEST_ID_LOG_LABEL] : undefined
+  }
+
+  /** The completion line, built with idForCompletionLine() first: the parent writes it, unless the request has its child. */
   completed (level: Level, line: Record<string, unknown>, message: string): void {
-    if (this.#child !== null) this.#child[level](line, message)
-    else this.#parent[level]({ ...this.#bindings, ...line }, message)
+    (this.#child ?? this.#parent)[level](line, message)
   }
 
   #logger (): FastifyBaseLogger {
@@ -103,7 +118,7 @@ export function requestLogger (logger: FastifyBaseLogger, bindings: Bindings, op
   return options.level === undefined && options.serializers === undefined ? new RequestLogger(logger, bindings) : logger.child(bindings, options)
 }
 
-function completionLine (log: FastifyBaseLogger, level: Level, line: Record<string, unknown>, message: string): void {
+function writeLine (log: FastifyBaseLogger, level: Level, line: Record<string, unknown>, message: string): void {
   if (log instanceof RequestLogger) log.completed(level, line, message)
   else log[level](line, message)
 }

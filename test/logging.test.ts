@@ -20,9 +20,10 @@ function capture (): { logger: pino.Logger, lines: string[] } {
 
 test('the completion line is the very JSON a pino child writes', async (t) => {
   const { logger, lines } = capture()
-  const line = { method: 'POST', route: '/classify', status: 200, duration_ms: 0.42, classification: { source: 'scaigrid', code: null } }
-  new RequestLogger(logger, { request_id: 'req-1' }).completed('info', line, 'request completed')
-  logger.child({ request_id: 'req-1' }).info(line, 'request completed')
+  const fields = { method: 'POST', route: '/classify', status: 200, duration_ms: 0.42, classification: { source: 'scaigrid', code: null } }
+  const log = new RequestLogger(logger, { request_id: 'req-1' })
+  log.completed('info', { request_id: log.idForCompletionLine(), ...fields }, 'request completed')
+  logger.child({ request_id: 'req-1' }).info(fields, 'request completed')
   t.equal(lines.length, 2)
   t.equal(lines[0], lines[1], 'byte for byte')
   t.match(JSON.parse(lines[0] as string), { request_id: 'req-1', msg: 'request completed', classification: { source: 'scaigrid' } })
@@ -36,7 +37,8 @@ test('any other line makes the child, and later lines, the completion line inclu
   log.warn({ pressure: 'eventLoopDelay' }, 'shedding load')
   log.error(new Error('boom'))
   log.info('plain %s', 'text')
-  log.completed('info', { status: 503 }, 'request completed')
+  t.equal(log.idForCompletionLine(), undefined, 'once the child exists, it carries the id')
+  log.completed('info', { request_id: log.idForCompletionLine(), status: 503 }, 'request completed')
   log.child({ part: 'x' }).info('from a grandchild')
   const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
   t.same(parsed.map((line) => line.msg), ['shedding load', 'boom', 'plain text', 'request completed', 'from a grandchild'])
