@@ -43,7 +43,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
  * interleaved request by request in one server, the string was as fast or
  * faster, even for a lookup answer kept as bytes.
  */
-export function sendJson (reply: FastifyReply, json: string): FastifyReply {
+export function sendJson (reply: FastifyReply, json: string | Buffer): FastifyReply {
   return reply.type(JSON_CONTENT_TYPE).send(json)
 }
 

@@ -42,8 +42,12 @@ test('classificationJson writes exactly what JSON.stringify writes, for any clas
   const property = fc.property(arbitraryClassification, (result) => classificationJson(result) === JSON.stringify(result))
   t.doesNotThrow(() => { fc.assert(property, { seed: 4242, numRuns: 2000 }) }, 'the property holds for 2000 runs (seed 4242)')
   const many = fc.sample(arbitraryClassification, { seed: 7, numRuns: 20 })
-  t.equal(batchJson(many), JSON.stringify({ results: many }), 'a batch answer is the results list')
-  t.equal(batchJson([]), '{"results":[]}', 'an empty batch')
+  // Decoded whole, so a byte too many or too few (or one mis-encoded) shows.
+  t.equal(batchJson(many).toString('utf8'), JSON.stringify({ results: many }), 'a batch answer is the results list, in UTF-8')
+  t.equal(batchJson([]).toString('utf8'), '{"results":[]}', 'an empty batch')
+  const [one] = many as [Classification]
+  const dashed = { ...one, message: 'Backend rate limit exceeded — please retry later 🙂' }
+  t.equal(batchJson([dashed, one]).toString('utf8'), JSON.stringify({ results: [dashed, one] }), 'characters past U+007F keep their bytes')
 })
 
 test('classificationJson matches JSON.stringify on what the engine returns', async (t) => {

@@ -80,7 +80,27 @@ export function classificationJson (result: Classification): string {
     '},"remediation":' + remediationJson(result.remediation) + '}'
 }
 
-/** The body of a /classify/batch answer. */
-export function batchJson (results: readonly Classification[]): string {
-  return '{"results":[' + results.map(classificationJson).join(',') + ']}'
+const BATCH_OPEN = '{"results":['
+const BATCH_CLOSE = ']}'
+const COMMA = 0x2c
+
+/**
+ * The body of a /classify/batch answer, as UTF-8 bytes written item by item.
+ * Joined into one string, a 100-item answer (about 60 KB) was copied whole
+ * three times on its way out: by the join, when Fastify measured its length,
+ * and when the socket write flattened it onto the headers; each copy a
+ * fresh string for the garbage collector.
+ */
+export function batchJson (results: readonly Classification[]): Buffer {
+  const items = results.map(classificationJson)
+  let size = BATCH_OPEN.length + BATCH_CLOSE.length + Math.max(0, items.length - 1)
+  for (const item of items) size += Buffer.byteLength(item)
+  const bytes = Buffer.allocUnsafe(size)
+  let offset = bytes.write(BATCH_OPEN, 0, 'latin1')
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) bytes[offset++] = COMMA
+    offset += bytes.write(items[i] as string, offset)
+  }
+  bytes.write(BATCH_CLOSE, offset, 'latin1')
+  return bytes
 }
