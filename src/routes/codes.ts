@@ -74,7 +74,8 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         414: problem('The code is longer than 128 characters.')
       }
     }
-  }, async (request, reply) => {
+  }, (request, reply) => {
+    // Synchronous: an async handler costs a promise and a microtask per call.
     const catalog = request.catalog
     const { source } = request.query
     const format = preferredFormat(request, request.query.format)
@@ -85,11 +86,13 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (result !== null && result.matches.length === 0) {
       const { title, detail, suggestions } = unknownCode(request.params.code, catalog, { source })
       const problem = buildProblem(request, 404, 'unknown-code', title, detail, { suggestions })
-      return format === 'text' ? sendText(reply.code(404), renderProblem(problem)) : sendProblem(reply, problem)
+      if (format === 'text') sendText(reply.code(404), renderProblem(problem))
+      else sendProblem(reply, problem)
+      return
     }
-    if (answeredFromCache(request, reply, catalog.version, format)) return reply
-    if (result !== null && format === 'text') return sendText(reply, renderLookup(result))
-    return sendJson(reply, cached ?? answers.set(catalog, source, result as LookupResult))
+    if (answeredFromCache(request, reply, catalog.version, format)) return
+    if (result !== null && format === 'text') sendText(reply, renderLookup(result))
+    else sendJson(reply, cached ?? answers.set(catalog, source, result as LookupResult))
   })
 
   app.get('/codes', {
