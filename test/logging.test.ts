@@ -2,11 +2,12 @@
 // writes them (the completion line) or the child made on demand (any other).
 import { test } from 'tap'
 import { Writable } from 'node:stream'
+import { tracingChannel } from 'node:diagnostics_channel'
 import pino from 'pino'
 import { RequestLogger, requestLogger } from '../src/logging.js'
 import { buildTestApp } from './helpers.js'
 
-function capture (): { logger: pino.Logger, lines: string[] } {
+function capture (options: pino.LoggerOptions = {}): { logger: pino.Logger, lines: string[] } {
   const lines: string[] = []
   const stream = new Writable({
     write (chunk, _encoding, callback) {
@@ -15,7 +16,7 @@ function capture (): { logger: pino.Logger, lines: string[] } {
     }
   })
   // A fixed clock, so that two lines can be compared byte for byte.
-  return { logger: pino({ level: 'info', timestamp: () => ',"time":1' }, stream), lines }
+  return { logger: pino({ level: 'info', timestamp: () => ',"time":1', ...options }, stream), lines }
 }
 
 test('the completion line is the very JSON a pino child writes', async (t) => {
@@ -54,6 +55,57 @@ test('any other line makes the child, and later lines, the completion line inclu
   log.trace('dropped too')
   log.silent()
   t.same(lines.slice(5).map((line) => (JSON.parse(line) as { msg: string }).msg), ['kept'])
+})
+
+test('a successful request\'s completion line, joined by hand, is byte for byte the line a pino child writes', async (t) => {
+  const { logger, lines } = capture()
+  const facts = { classification: { source: 'scaigrid', code: null, message: 'a "quoted" — line\n' }, classifications: [{ matched_by: 'code' }] }
+  const log = new RequestLogger(logger, { request_id: 'req-3' })
+  t.equal(log.writeCompletionLine('POST', '/classify', 200, 0.42, facts), true, 'written by hand')
+  logger.child({ request_id: 'req-3' }).info({ method: 'POST', route: '/classify', status: 200, duration_ms: 0.42, ...facts }, 'request completed')
+  t.equal(log.writeCompletionLine('GET', '(no route)', 404, Number.NaN, null), true)
+  logger.child({ request_id: 'req-3' }).info({ method: 'GET', route: '(no route)', status: 404, duration_ms: Number.NaN }, 'request completed')
+  t.equal(lines.length, 4)
+  t.equal(lines[0], lines[1], 'with facts')
+  t.equal(lines[2], lines[3], 'without facts, a non-finite duration as null')
+
+  logger.level = 'warn'
+  t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), true, 'an info line at warn level is done with')
+  t.equal(lines.length, 4, 'and not written')
+})
+
+test('pino writes the completion line when joining it by hand would not reproduce pino', async (t) => {
+  const cases: Array<[string, pino.LoggerOptions]> = [
+    ['a mixin', { mixin: () => ({ extra: 1 }) }],
+    ['a log formatter', { formatters: { log: (object) => object } }],
+    ['redaction', { redact: ['classification.code'] }],
+    ['a serializer of one of its keys', { serializers: { route: () => 'hidden' } }],
+    ['a nested key', { nestedKey: 'payload' }],
+    ['another message key', { messageKey: 'message' }]
+  ]
+  for (const [name, options] of cases) {
+    const { logger, lines } = capture(options)
+    const log = new RequestLogger(logger, { request_id: 'req-4' })
+    t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), false, `not by hand with ${name}`)
+    t.equal(lines.length, 0, `nothing written by hand with ${name}`)
+  }
+
+  const { logger, lines } = capture({ serializers: { classification: () => 'hidden' } })
+  const log = new RequestLogger(logger, { request_id: 'req-5' })
+  t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, { classification: { code: 'x' } }), false, 'a fact with its own serializer')
+  t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, { note: 'text' }), false, 'a fact that is not an object or a list')
+  t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, { skipped: undefined }), true, 'an undefined fact is left out, as pino does')
+  t.notMatch(lines[0], /skipped/)
+
+  const traced: unknown[] = []
+  const subscriber = { start: (message: unknown) => { traced.push(message) }, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} }
+  tracingChannel('pino_asJson').subscribe(subscriber)
+  t.teardown(() => { tracingChannel('pino_asJson').unsubscribe(subscriber) })
+  t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), false, 'a subscriber to pino\'s tracing sees every line pino formats')
+
+  log.warn('another line makes the child')
+  t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), false, 'a request with its child logs through it')
+  t.equal(new RequestLogger(logger, { request_id: 42 }).writeCompletionLine('GET', '/healthz', 200, 1, null), false, 'an id that is not a string')
 })
 
 test('a route with its own log level or serializers gets a real child at once', async (t) => {
