@@ -167,9 +167,9 @@ const pinoFormatting = tracingChannel('pino_asJson')
 const plainLoggers = new WeakMap<object, boolean>()
 
 /**
- * True when none of pino's options that change a line is in use: no
- * formatter, mixin, hook, redaction, nesting, message prefix or key, nor a
- * serializer for the line's own keys.
+ * True when none of pino's options that change a line is in use: no log or
+ * bindings formatter, mixin, hook, redaction, nesting, message prefix or key,
+ * nor a serializer for the line's own keys.
  */
 function formatsPlainly (logger: FastifyBaseLogger): boolean {
   let plain = plainLoggers.get(logger)
@@ -178,6 +178,8 @@ function formatsPlainly (logger: FastifyBaseLogger): boolean {
     const serializers = internals[serializersSym] ?? {}
     plain = typeof (logger as Partial<pino.Logger>).isLevelEnabled === 'function' && internals[lsCacheSym] !== undefined &&
       internals[formattersSym]?.log === undefined &&
+      // The default bindings formatter returns what it is given; another may rename the request id.
+      isIdentity(internals[formattersSym]?.bindings) &&
       internals[mixinSym] == null &&
       internals[hooksSym]?.streamWrite === undefined &&
       internals[nestedKeySym] == null &&
@@ -189,6 +191,11 @@ function formatsPlainly (logger: FastifyBaseLogger): boolean {
     plainLoggers.set(logger, plain)
   }
   return plain
+}
+
+function isIdentity (format: unknown): boolean {
+  const probe = { [REQUEST_ID_LOG_LABEL]: 'probe' }
+  return typeof format === 'function' && format(probe) === probe
 }
 
 /**

@@ -78,6 +78,7 @@ test('pino writes the completion line when joining it by hand would not reproduc
   const cases: Array<[string, pino.LoggerOptions]> = [
     ['a mixin', { mixin: () => ({ extra: 1 }) }],
     ['a log formatter', { formatters: { log: (object) => object } }],
+    ['a bindings formatter', { formatters: { bindings: (bindings) => ({ ...bindings }) } }],
     ['redaction', { redact: ['classification.code'] }],
     ['a serializer of one of its keys', { serializers: { route: () => 'hidden' } }],
     ['a nested key', { nestedKey: 'payload' }],
@@ -130,4 +131,7 @@ test('in the service, a request\'s completion line and its other lines carry its
   t.equal(noisy.statusCode, 200)
   t.same(logs.filter((line) => line.request_id === 'quiet-1').map((line) => line.msg), ['request completed'])
   t.same(logs.filter((line) => line.request_id === 'noisy-1').map((line) => line.msg), ['a warning from a route', 'request completed'])
+  // The service's own logger is one whose completion lines are joined by hand.
+  t.equal(new RequestLogger(app.log, { request_id: 'direct-1' }).writeCompletionLine('GET', '/healthz', 200, 1, null), true)
+  t.match(logs.at(-1), { request_id: 'direct-1', route: '/healthz', msg: 'request completed' })
 })
