@@ -19,3 +19,8 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
 export function jsonString (value: string): string {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"'
 }
+
+/** False when the string goes between quotes as it is. */
+export function needsEscape (value: string): boolean {
+  return NEEDS_ESCAPE.test(value)
+}

@@ -6,7 +6,7 @@
 import { tracingChannel } from 'node:diagnostics_channel'
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type Bindings, type ChildLoggerOptions } from 'pino'
-import { jsonString } from './json-text.js'
+import { needsEscape } from './json-text.js'
 
 export const REQUEST_ID_LOG_LABEL = 'request_id'
 
@@ -148,7 +148,7 @@ function writeLine (log: FastifyBaseLogger, level: Level, line: Record<string, u
 }
 
 const {
-  chindingsSym, endSym, formattersSym, hooksSym, lsCacheSym, messageKeySym, mixinSym,
+  chindingsSym, endSym, errorKeySym, formattersSym, hooksSym, lsCacheSym, messageKeySym, mixinSym,
   needsMetadataGsym, nestedKeySym, serializersSym, streamSym, stringifiersSym, timeSym
 } = pino.symbols
 // pino has it, its types do not.
@@ -160,6 +160,8 @@ type PinoInternals = Record<symbol, any>
 const COMPLETED = 'request completed'
 /** The keys the completion line writes itself, before a route's facts. */
 const LINE_KEYS = [REQUEST_ID_LOG_LABEL, 'method', 'route', 'status', 'duration_ms', 'msg']
+/** A fact's name that needs no escaping and is no array index (pino would write an index first). */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** pino's tracing of each line it formats: a subscriber expects to see the completion line too. */
 const pinoFormatting = tracingChannel('pino_asJson')
 
@@ -167,9 +169,11 @@ const pinoFormatting = tracingChannel('pino_asJson')
 const plainLoggers = new WeakMap<object, boolean>()
 
 /**
- * True when none of pino's options that change a line is in use: no log or
- * bindings formatter, mixin, hook, redaction, nesting, message prefix or key,
- * nor a serializer for the line's own keys.
+ * True when none of pino's options that change a line is in use: no log
+ * formatter, mixin, hook, redaction, nesting, message prefix or key, nor a
+ * serializer (the error key's included) for the line's own keys. A child
+ * made without options formats its bindings as they are, whatever the
+ * parent's bindings formatter.
  */
 function formatsPlainly (logger: FastifyBaseLogger): boolean {
   let plain = plainLoggers.get(logger)
@@ -178,24 +182,18 @@ function formatsPlainly (logger: FastifyBaseLogger): boolean {
     const serializers = internals[serializersSym] ?? {}
     plain = typeof (logger as Partial<pino.Logger>).isLevelEnabled === 'function' && internals[lsCacheSym] !== undefined &&
       internals[formattersSym]?.log === undefined &&
-      // The default bindings formatter returns what it is given; another may rename the request id.
-      isIdentity(internals[formattersSym]?.bindings) &&
       internals[mixinSym] == null &&
       internals[hooksSym]?.streamWrite === undefined &&
+      internals[hooksSym]?.logMethod === undefined &&
       internals[nestedKeySym] == null &&
       (internals[msgPrefixSym] ?? '') === '' &&
       internals[messageKeySym] === 'msg' &&
       Reflect.ownKeys(internals[stringifiersSym] ?? {}).length === 0 &&
       internals[streamSym]?.[needsMetadataGsym] !== true &&
-      LINE_KEYS.every((key) => serializers[key] === undefined)
+      LINE_KEYS.every((key) => serializers[key] === undefined && key !== internals[errorKeySym])
     plainLoggers.set(logger, plain)
   }
   return plain
-}
-
-function isIdentity (format: unknown): boolean {
-  const probe = { [REQUEST_ID_LOG_LABEL]: 'probe' }
-  return typeof format === 'function' && format(probe) === probe
 }
 
 /**
@@ -207,22 +205,32 @@ function isIdentity (format: unknown): boolean {
  * holds the two byte for byte.
  */
 function completionLine (logger: pino.Logger, requestId: string, method: string, route: string, status: number, durationMs: number, facts: Record<string, unknown> | null): string | null {
-  if (pinoFormatting.hasSubscribers) return null
+  // hasSubscribers is undefined before Node 20.13: then nobody can be sure, and pino writes.
+  if (pinoFormatting.hasSubscribers !== false) return null
+  // A string pino would escape, or write differently from JSON.stringify (a lone surrogate), is pino's to write.
+  if (needsEscape(requestId) || needsEscape(method) || needsEscape(route)) return null
   const internals = logger as unknown as PinoInternals
   let line = internals[lsCacheSym][logger.levels.values.info as number] + internals[timeSym]() + internals[chindingsSym] +
-    ',"request_id":' + jsonString(requestId) +
-    ',"method":' + jsonString(method) +
-    ',"route":' + jsonString(route) +
-    ',"status":' + String(status) +
+    ',"request_id":"' + requestId +
+    '","method":"' + method +
+    '","route":"' + route +
+    '","status":' + String(status) +
     ',"duration_ms":' + (Number.isFinite(durationMs) ? String(durationMs) : 'null')
   if (facts !== null) {
     const serializers = internals[serializersSym]
     for (const key in facts) {
       const value = facts[key]
       if (!Object.hasOwn(facts, key) || value === undefined) continue
-      // pino's own rules for anything but a plain object or list.
-      if (typeof value !== 'object' || serializers[key] !== undefined) return null
-      line += ',' + jsonString(key) + ':' + JSON.stringify(value)
+      // Only an object or a list under a plain name of its own: pino's rules for anything else.
+      if (typeof value !== 'object' || !PLAIN_KEY.test(key) || LINE_KEYS.includes(key) ||
+        key === internals[errorKeySym] || serializers[key] !== undefined) return null
+      let json: string | undefined
+      try {
+        json = JSON.stringify(value)
+      } catch {
+        return null // circular or a BigInt: pino's safe stringify
+      }
+      if (json !== undefined) line += ',"' + key + '":' + json
     }
   }
   return line + ',"msg":"' + COMPLETED + '"' + internals[endSym]

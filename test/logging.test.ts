@@ -63,11 +63,11 @@ test('a successful request\'s completion line, joined by hand, is byte for byte 
   const log = new RequestLogger(logger, { request_id: 'req-3' })
   t.equal(log.writeCompletionLine('POST', '/classify', 200, 0.42, facts), true, 'written by hand')
   logger.child({ request_id: 'req-3' }).info({ method: 'POST', route: '/classify', status: 200, duration_ms: 0.42, ...facts }, 'request completed')
-  t.equal(log.writeCompletionLine('GET', '(no route)', 404, Number.NaN, null), true)
-  logger.child({ request_id: 'req-3' }).info({ method: 'GET', route: '(no route)', status: 404, duration_ms: Number.NaN }, 'request completed')
+  t.equal(log.writeCompletionLine('GET', '(no route)', 404, Number.NaN, { hidden: { toJSON: () => undefined } }), true)
+  logger.child({ request_id: 'req-3' }).info({ method: 'GET', route: '(no route)', status: 404, duration_ms: Number.NaN, hidden: { toJSON: () => undefined } }, 'request completed')
   t.equal(lines.length, 4)
   t.equal(lines[0], lines[1], 'with facts')
-  t.equal(lines[2], lines[3], 'without facts, a non-finite duration as null')
+  t.equal(lines[2], lines[3], 'a fact that serializes to nothing left out, a non-finite duration as null')
 
   logger.level = 'warn'
   t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), true, 'an info line at warn level is done with')
@@ -78,7 +78,8 @@ test('pino writes the completion line when joining it by hand would not reproduc
   const cases: Array<[string, pino.LoggerOptions]> = [
     ['a mixin', { mixin: () => ({ extra: 1 }) }],
     ['a log formatter', { formatters: { log: (object) => object } }],
-    ['a bindings formatter', { formatters: { bindings: (bindings) => ({ ...bindings }) } }],
+    ['a log method hook', { hooks: { logMethod (args, method) { method.apply(this, args) } } }],
+    ['an error key on one of its keys', { errorKey: 'route' }],
     ['redaction', { redact: ['classification.code'] }],
     ['a serializer of one of its keys', { serializers: { route: () => 'hidden' } }],
     ['a nested key', { nestedKey: 'payload' }],
@@ -97,12 +98,33 @@ test('pino writes the completion line when joining it by hand would not reproduc
   t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, { note: 'text' }), false, 'a fact that is not an object or a list')
   t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, { skipped: undefined }), true, 'an undefined fact is left out, as pino does')
   t.notMatch(lines[0], /skipped/)
+  const circular: Record<string, unknown> = {}
+  circular.self = circular
+  const unusual: Array<[string, Record<string, unknown>]> = [
+    ['a fact under an array index, which pino writes first', { 7: [1] }],
+    ['a fact under one of the line\'s own keys', { status: { overridden: true } }],
+    ['a fact whose name needs escaping', { 'a"b': {} }],
+    ['a circular fact', { loop: circular }],
+    ['a BigInt in a fact', { big: { n: 1n } }]
+  ]
+  for (const [name, unusualFacts] of unusual) {
+    t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, unusualFacts), false, name)
+  }
+  t.equal(log.writeCompletionLine('GET', '/a"quoted"/route', 200, 1, null), false, 'a route that needs escaping')
+  t.equal(log.writeCompletionLine('GET', '/\ud800', 200, 1, null), false, 'a route with a lone surrogate, which pino writes raw')
+  t.equal(lines.length, 1, 'none of these was written by hand')
+
+  const { logger: errorKeyed } = capture({ errorKey: 'classification' })
+  t.equal(new RequestLogger(errorKeyed, { request_id: 'req-6' }).writeCompletionLine('GET', '/healthz', 200, 1, { classification: { message: 'x' } }), false,
+    'a fact under the error key, which pino serializes as an error')
 
   const traced: unknown[] = []
   const subscriber = { start: (message: unknown) => { traced.push(message) }, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} }
   tracingChannel('pino_asJson').subscribe(subscriber)
   t.teardown(() => { tracingChannel('pino_asJson').unsubscribe(subscriber) })
   t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), false, 'a subscriber to pino\'s tracing sees every line pino formats')
+  log.completed('info', { request_id: log.idForCompletionLine(), status: 200 }, 'request completed')
+  t.equal(traced.length, 1, 'pino traced the line it wrote instead')
 
   log.warn('another line makes the child')
   t.equal(log.writeCompletionLine('GET', '/healthz', 200, 1, null), false, 'a request with its child logs through it')
