@@ -46,7 +46,7 @@ export class ErrcatLogController extends LogController {
     }
     if (request.logFacts !== null) Object.assign(line, request.logFacts)
     if (error === null || error === undefined) {
-      writeLine(log, 'info', line, 'request completed')
+      writeLine(log, 'info', line, COMPLETED)
     } else {
       line.err = error
       writeLine(log, 'error', line, 'request failed')
@@ -157,8 +157,9 @@ const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol>).msgPref
 /** The pino internals a line is made of, reached through pino.symbols, pino's API for integrations. */
 type PinoInternals = Record<symbol, any>
 
+/** The completion line's message, whoever writes it. */
 const COMPLETED = 'request completed'
-/** The keys the completion line writes itself, before a route's facts. */
+/** The keys the completion line writes itself, around a route's facts. */
 const LINE_KEYS = [REQUEST_ID_LOG_LABEL, 'method', 'route', 'status', 'duration_ms', 'msg']
 /** A fact's name that needs no escaping and is no array index (pino would write an index first). */
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
