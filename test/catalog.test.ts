@@ -15,6 +15,8 @@ import {
   matchTemplate, parseTemplate, sampleOf, TemplateIndex, TemplateSyntaxError, type CompiledTemplate
 } from '../src/catalog/templates.js'
 import { buildPatternRule, firstMatchingPattern, patternMatches } from '../src/catalog/patterns.js'
+import { codesIgnoringCase } from '../src/catalog/codes.js'
+import { lookup } from '../src/engine/lookup.js'
 import { jsonSchemaText, SCHEMA_FILES } from '../src/catalog/json-schema.js'
 import type { Catalog, Entry, SourceIndex } from '../src/catalog/types.js'
 
@@ -573,38 +575,76 @@ test('every entry\'s normalized_code is in the taxonomy, and entries without an 
 
 // ---------------------------------------------------------------- indexes
 
-test('byCode is by exact code per source; byLowerCode is case-insensitive across sources', async (t) => {
+test('byCode is by exact code per source; codesIgnoringCase finds every spelling across sources', async (t) => {
   const catalog = await bundledCatalog()
   const nullspace = source(catalog, 'nullspace')
   t.equal(nullspace.byCode.get('sandbox_not_found')?.code, 'sandbox_not_found')
   t.equal(nullspace.byCode.get('SANDBOX_NOT_FOUND'), undefined)
-  // One source's spellings of a code are the cross-source list narrowed to it.
-  const ofSource = (id: string, lower: string): string[] | undefined =>
-    catalog.byLowerCode.get(lower)?.filter((entry) => entry.source === id).map((entry) => entry.code)
-  t.same(ofSource('nullspace', 'quota_exceeded'), ['QUOTA_EXCEEDED'])
-  t.same(ofSource('scaigrid', 'model_not_found'), ['MODEL_NOT_FOUND'])
-  t.same(catalog.byLowerCode.get('quota_exceeded')?.map((entry) => `${entry.source}/${entry.code}`),
-    ['nullspace/QUOTA_EXCEEDED', 'onecli/quota_exceeded', 'scaigrid/QUOTA_EXCEEDED', 'xerotier/quota_exceeded'],
-    'every source\'s spelling, in source order')
+  const spellings = (code: string, ids?: string[]): string[] =>
+    codesIgnoringCase(catalog, code, ids?.map((id) => source(catalog, id))).map((entry) => `${entry.source}/${entry.code}`)
+  t.same(spellings('quota_exceeded', ['nullspace']), ['nullspace/QUOTA_EXCEEDED'])
+  t.same(spellings('model_not_found', ['scaigrid']), ['scaigrid/MODEL_NOT_FOUND'])
+  const everySource = ['nullspace/QUOTA_EXCEEDED', 'onecli/quota_exceeded', 'scaigrid/QUOTA_EXCEEDED', 'xerotier/quota_exceeded']
+  t.same(spellings('quota_exceeded'), everySource, 'every source\'s spelling, in source order')
+  t.same(spellings('Quota_Exceeded'), everySource, 'a mixed-case query finds lowercase and uppercase spellings')
   // Only code-like entries: onecli's "not_found" status row and types are not codes.
-  t.same(catalog.byLowerCode.get('not_found')?.map((entry) => `${entry.source}/${entry.kind}`), ['nullspace/code'])
-  t.equal(catalog.byLowerCode.get('rate_limit_error'), undefined, 'type rules are not in byLowerCode')
+  t.same(codesIgnoringCase(catalog, 'not_found').map((entry) => `${entry.source}/${entry.kind}`), ['nullspace/code'])
+  t.same(codesIgnoringCase(catalog, 'rate_limit_error'), [], 'type rules are not codes')
+  t.same(codesIgnoringCase(catalog, 'no_such_code_anywhere'), [])
+  // Both directions: every code-like entry is found under any casing of its code, and only entries of that code are found.
+  const swapCase = (code: string): string => [...code].map((ch, i) => (i % 2 === 0 ? ch.toUpperCase() : ch.toLowerCase())).join('')
   let listed = 0
-  for (const [key, entries] of catalog.byLowerCode) {
-    for (const entry of entries) {
-      t.equal(entry.code.toLowerCase(), key)
-      t.ok(['code', 'message', 'template'].includes(entry.kind), `${entry.source}/${entry.code} is code-like`)
-    }
-    listed += entries.length
-  }
-  t.equal(listed, SOURCE_IDS.reduce((sum, id) => sum + source(catalog, id).byCode.size, 0), 'every byCode entry, once')
   for (const id of SOURCE_IDS) {
     const index = source(catalog, id)
+    t.equal(index.mixedCaseCodes.size, 0, `${id}: every code is spelled all lowercase or all uppercase`)
     for (const [code, entry] of index.byCode) {
       t.equal(entry.code, code)
       t.equal(entry.source, id)
+      t.ok(['code', 'message', 'template'].includes(entry.kind), `${id}/${code} is code-like`)
+      for (const query of [code, code.toLowerCase(), code.toUpperCase(), swapCase(code)]) {
+        const found = codesIgnoringCase(catalog, query)
+        t.ok(found.includes(entry), `${id}/${code} is found as ${query}`)
+        t.ok(found.every((other) => other.code.toLowerCase() === code.toLowerCase()), `only ${code} ignoring case, as ${query}`)
+      }
+      listed++
     }
   }
+  t.ok(listed > 200, 'every byCode entry was looked up')
+})
+
+test('codesIgnoringCase finds mixed-case spellings through their own index, and does not mistake uppercasing for case', async (t) => {
+  const dir = await copyCatalog(t.testdir())
+  const extra = (code: string): YamlItem => ({
+    code,
+    normalized_code: 'rate_limited',
+    http_status: 429,
+    title: 'A test code',
+    description: 'A code spelled for this test.',
+    remediation: { action: 'Nothing to do.', diagnostic: null }
+  })
+  await editYaml<YamlSource>(dir, 'xerotier.yaml', (data) => {
+    data.entries.push(extra('Throttled'), extra('THROTTLED'), extra('throttled'), extra('tHrOtTlEd'), extra('SS'), extra('ß_only'))
+    data.types = [...(data.types ?? []), { ...extra('unused'), code: undefined, type: 'RateLimitError' }]
+  })
+  const catalog = await loadCatalog(dir)
+  const xerotier = source(catalog, 'xerotier')
+  t.same([...xerotier.mixedCaseCodes.keys()], ['throttled'], 'only mixed-case spellings are indexed')
+  t.same(xerotier.mixedCaseCodes.get('throttled')?.map((entry) => entry.code), ['Throttled', 'tHrOtTlEd'], 'in file order')
+  for (const query of ['throttled', 'THROTTLED', 'Throttled', 'thrOTTLED']) {
+    t.same(codesIgnoringCase(catalog, query).map((entry) => entry.code), ['throttled', 'THROTTLED', 'Throttled', 'tHrOtTlEd'],
+      `${query}: lowercase, uppercase, then mixed-case spellings`)
+  }
+  // "ß" uppercases to "SS", but "SS" lowercases to "ss": not the same code ignoring case.
+  t.same(codesIgnoringCase(catalog, 'ß').map((entry) => entry.code), [])
+  t.same(codesIgnoringCase(catalog, 'ss').map((entry) => entry.code), ['SS'])
+  t.same(codesIgnoringCase(catalog, 'SS').map((entry) => entry.code), ['SS'])
+  t.same(codesIgnoringCase(catalog, 'SS_ONLY').map((entry) => entry.code), [], '"ß_only" uppercases to "SS_ONLY", which is another code')
+  t.same(codesIgnoringCase(catalog, 'ß_ONLY').map((entry) => entry.code), ['ß_only'])
+  t.same([...xerotier.mixedCaseTypes.keys()], ['ratelimiterror'])
+  t.same(lookup('ratelimiterror', catalog).matches.map((entry) => `${entry.kind}/${entry.code}`), ['type/RateLimitError'],
+    'lookup finds a mixed-case type ignoring case')
+  t.same(lookup('THROTTLED', catalog).matches.map((entry) => entry.code), ['THROTTLED', 'throttled', 'Throttled', 'tHrOtTlEd'],
+    'lookup puts the exact spelling first')
 })
 
 test('byMessage, byType and byStatus', async (t) => {

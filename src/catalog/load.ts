@@ -12,6 +12,7 @@ import {
   NORMALIZED_CODES, SourceFile, TaxonomyFile, type EntryFile, type NormalizedCode, type RetryPolicy, type TaxonomyCodeFile
 } from './schema.js'
 import { buildPatternRule } from './patterns.js'
+import { isMixedCase } from './codes.js'
 import { parseTemplate, sampleOf, TemplateIndex, TemplateSyntaxError, type CompiledTemplate } from './templates.js'
 import type { Catalog, Entry, EntryKind, SourceIndex, TaxonomyCode } from './types.js'
 
@@ -78,7 +79,6 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
   const taxonomy = buildTaxonomy(validated(TaxonomyFile, taxonomyFile, dir), join(dir, TAXONOMY_FILE))
   const policies = defaultPolicies(taxonomy)
   const sources = new Map<string, SourceIndex>()
-  const byLowerCode = new Map<string, Entry[]>()
   const allEntries: Entry[] = []
   for (const file of sourceFiles) {
     const path = join(dir, file.name)
@@ -90,10 +90,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     const index = buildSource(spec, path, taxonomy, policies)
     sources.set(spec.id, index)
     for (const entry of index.entries) allEntries.push(entry)
-    for (const entry of index.byCode.values()) push(byLowerCode, entry.code.toLowerCase(), entry)
   }
-
-  for (const list of byLowerCode.values()) Object.freeze(list)
 
   let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
@@ -109,7 +106,6 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     sources,
     sourceList: Object.freeze([...sources.values()]),
     taxonomy,
-    byLowerCode,
     allEntries: Object.freeze(allEntries),
     // Built on the first search, not at boot: a large catalog boots faster, and most never search.
     get searchText () {
@@ -231,6 +227,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   }
 
   const byCode = new Map<string, Entry>()
+  const mixedCaseCodes = new Map<string, Entry[]>()
   const byMessage = new Map<string, Entry>()
   const templates: CompiledTemplate[] = []
   const entryAt: Where = (i) => `entries[${i}] (${JSON.stringify(spec.entries[i]?.code)})`
@@ -240,6 +237,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     const kind: EntryKind = item.template !== undefined ? 'template' : item.message !== undefined ? 'message' : 'code'
     const entry = toEntry(item, kind, entryAt, i, item.code)
     byCode.set(entry.code, entry)
+    if (isMixedCase(entry.code)) push(mixedCaseCodes, entry.code.toLowerCase(), entry)
     if (item.message !== undefined) {
       if (byMessage.has(item.message)) throw new CatalogError(path, entryAt(i), 'message', 'the same message belongs to another entry')
       byMessage.set(item.message, entry)
@@ -257,10 +255,13 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   checkTemplateOverlaps(templates, templateIndex, path)
 
   const byType = new Map<string, Entry>()
+  const mixedCaseTypes = new Map<string, Entry[]>()
   const typeAt: Where = (i) => `types[${i}] (${JSON.stringify(spec.types?.[i]?.type)})`
   spec.types?.forEach((item, i) => {
     if (byType.has(item.type)) throw new CatalogError(path, typeAt(i), 'type', 'appears twice in this source')
-    byType.set(item.type, toEntry(item, 'type', typeAt, i, item.type))
+    const entry = toEntry(item, 'type', typeAt, i, item.type)
+    byType.set(item.type, entry)
+    if (isMixedCase(item.type)) push(mixedCaseTypes, item.type.toLowerCase(), entry)
   })
 
   const patternAt: Where = (i) => `patterns[${i}] (${JSON.stringify(spec.patterns?.[i]?.code)})`
@@ -288,8 +289,10 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
       entry_count: entries.length
     }),
     byCode,
+    mixedCaseCodes: freezeLists(mixedCaseCodes),
     byMessage,
     byType,
+    mixedCaseTypes: freezeLists(mixedCaseTypes),
     byStatus,
     patterns: Object.freeze(patterns),
     templates: templateIndex,
@@ -334,6 +337,11 @@ function deepFreeze<T> (value: T): T {
 /** The list itself when it has no duplicates (the usual case), else a copy without them. */
 function withoutDuplicates<T> (list: T[]): T[] {
   return list.every((value, i) => list.indexOf(value) === i) ? list : [...new Set(list)]
+}
+
+function freezeLists<K, V> (map: Map<K, V[]>): Map<K, readonly V[]> {
+  for (const list of map.values()) Object.freeze(list)
+  return map
 }
 
 function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {

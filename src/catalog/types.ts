@@ -48,8 +48,12 @@ export interface SourceIndex {
   info: SourceInfo
   /** Entries keyed by the platform's exact code (kinds code, message, template). */
   byCode: ReadonlyMap<string, Entry>
+  /** byCode's entries spelled in mixed case, by lowercased code: the rest are found ignoring case through byCode (see codes.ts). */
+  mixedCaseCodes: ReadonlyMap<string, readonly Entry[]>
   byMessage: ReadonlyMap<string, Entry>
   byType: ReadonlyMap<string, Entry>
+  /** byType's entries spelled in mixed case, by lowercased type. */
+  mixedCaseTypes: ReadonlyMap<string, readonly Entry[]>
   byStatus: ReadonlyMap<number, Entry>
   patterns: readonly PatternRule[]
   templates: TemplateIndex
@@ -66,8 +70,6 @@ export interface Catalog {
   /** The same indexes as `sources`, in order, so a request iterates them without building a list. */
   sourceList: readonly SourceIndex[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
-  /** Code-like entries of every source, keyed by lowercased code, in source order. */
-  byLowerCode: ReadonlyMap<string, readonly Entry[]>
   /** Every entry of every kind, in source and file order (for search and suggestions). */
   allEntries: readonly Entry[]
   /** Lowercased code, title, description, message and template of allEntries[i], for search. */

@@ -1,6 +1,7 @@
 // The classification engine: plain TypeScript over the catalog indexes, with
 // no Fastify in it, so the HTTP routes, the library and the CLI share it.
 import type { NormalizedCode, Remediation } from '../catalog/schema.js'
+import { codesIgnoringCase } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
 import { parseBody } from './parse.js'
@@ -228,12 +229,12 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
   // The envelope's (or the hint's) own source first: exact spelling, then any case.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
-    const entry = index.byCode.get(code) ?? catalog.byLowerCode.get(code.toLowerCase())?.find((candidate) => candidate.source === source)
+    const entry = index.byCode.get(code) ?? codesIgnoringCase(catalog, code, [index])[0]
     if (entry !== undefined) return fromEntry(entry, 'code')
     if (hinted) return null
   }
-  const candidates = catalog.byLowerCode.get(code.toLowerCase())
-  if (candidates === undefined) return null
+  const candidates = codesIgnoringCase(catalog, code)
+  if (candidates.length === 0) return null
   // The exact spelling narrows the field: QUOTA_EXCEEDED is not quota_exceeded.
   const exact = candidates.filter((entry) => entry.code === code)
   const pool = exact.length > 0 ? exact : candidates

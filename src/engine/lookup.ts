@@ -1,5 +1,6 @@
 // Code lookup and search over the catalog indexes: the read side of errcat.
 import { distance } from 'fastest-levenshtein'
+import { addIgnoringCase } from '../catalog/codes.js'
 import { patternMatches } from '../catalog/patterns.js'
 import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
 import type { NormalizedCode } from '../catalog/schema.js'
@@ -30,19 +31,18 @@ function sourcesFor (catalog: Catalog, source: string | undefined): readonly Sou
 export function lookup (code: string, catalog: Catalog, options: LookupOptions = {}): LookupResult {
   const sources = sourcesFor(catalog, options.source)
   const lower = code.toLowerCase()
+  const upper = lower.toUpperCase()
+  const found: Entry[] = []
+  for (const index of sources) {
+    const before = found.length
+    if (addIgnoringCase(index.byCode, index.mixedCaseCodes, lower, upper, found).length > before) continue
+    addIgnoringCase(index.byType, index.mixedCaseTypes, lower, upper, found)
+    // At most one status rule per HTTP status: a short list.
+    for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) found.push(entry)
+  }
   const exact: Entry[] = []
   const folded: Entry[] = []
-  const sort = (entry: Entry): void => { (entry.code === code ? exact : folded).push(entry) }
-  const codes = catalog.byLowerCode.get(lower) ?? []
-  for (const index of sources) {
-    const own = codes.filter((entry) => entry.source === index.info.id)
-    if (own.length > 0) {
-      own.forEach(sort)
-      continue
-    }
-    for (const [type, entry] of index.byType) if (type.toLowerCase() === lower) sort(entry)
-    for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) sort(entry)
-  }
+  for (const entry of found) (entry.code === code ? exact : folded).push(entry)
   if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
 
   const rules: Entry[] = []

@@ -4,6 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '
 import type { FastifyRequest } from 'fastify'
 import { classify, type Classification, type ClassifyInput } from '../engine/classify.js'
 import type { Catalog } from '../catalog/types.js'
+import { codesIgnoringCase } from '../catalog/codes.js'
 import { BODY_LIMIT_BYTES } from '../limits.js'
 import { preferredFormat, sendJson, sendText } from '../http.js'
 import { renderClassification } from '../render/text.js'
@@ -71,7 +72,7 @@ function checkSource (catalog: Catalog, source: string | undefined | null, field
 function outcome (catalog: Catalog, result: Classification): Record<string, unknown> {
   const code = result.code
   // The detected source's exact spelling first: the usual case, without lowercasing the code.
-  const known = code !== null && (catalog.sources.get(result.source ?? '')?.byCode.has(code) === true || catalog.byLowerCode.has(code.toLowerCase()))
+  const known = code !== null && (catalog.sources.get(result.source ?? '')?.byCode.has(code) === true || codesIgnoringCase(catalog, code).length > 0)
   return { source: result.source, code: known ? code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
 }
 
