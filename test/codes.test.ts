@@ -1,11 +1,15 @@
 // GET /codes/:code, GET /codes, GET /sources and GET /taxonomy (issue 4): the
 // catalog's read side, in JSON for support tools and in text for curl.
 import { readFile } from 'node:fs/promises'
+import assert from 'node:assert/strict'
 import { test } from 'tap'
+import fc from 'fast-check'
+import { distance } from 'fastest-levenshtein'
 import { buildTestApp, bundledCatalog } from './helpers.js'
 import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT } from '../src/engine/lookup.js'
 import { UnknownSourceError } from '../src/engine/errors.js'
 import type { Entry, Problem } from '../src/schemas.js'
+import type { Catalog } from '../src/catalog/types.js'
 
 interface LookupAnswer { query: string, matches: Entry[] }
 interface SearchAnswer { items: Entry[], total: number }
@@ -261,6 +265,42 @@ test('the lookup engine rejects an unknown source and narrows suggestions to a s
   t.same(suggest('scope_insuficient', catalog, { source: 'nullspace' }).includes('scope_insufficient'), false,
     'a xerotier code is not suggested for nullspace')
   t.equal(suggest('scope_insuficient', catalog, { source: 'xerotier' })[0], 'scope_insufficient')
+})
+
+/** The suggestion rule stated plainly, one pass over every entry: what the index must agree with. */
+function suggestByScanning (code: string, catalog: Catalog, source?: string): string[] {
+  const query = code.toLowerCase()
+  const limit = Math.max(2, Math.floor(query.length / 4))
+  const scored = new Map<string, number>()
+  for (const entry of catalog.allEntries) {
+    const text = entry.code.toLowerCase()
+    if ((source !== undefined && entry.source !== source) || entry.kind === 'pattern' || scored.has(text)) continue
+    if (Math.abs(text.length - query.length) > limit && !text.startsWith(query)) continue
+    const edits = distance(text, query)
+    const score = text.startsWith(query) || query.startsWith(text) ? Math.min(edits, 1) : edits
+    if (score <= limit) scored.set(text, score)
+  }
+  return [...scored].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, 5).map(([text]) => text)
+}
+
+test('suggestions from the index equal a plain scan of every entry', async (t) => {
+  const catalog = await bundledCatalog()
+  const spellings = [...new Set(catalog.allEntries.filter((entry) => entry.kind !== 'pattern').map((entry) => entry.code))]
+  // Near misses of real codes: cut, extended, with a letter changed, in any case; and arbitrary strings.
+  const nearMiss = fc.tuple(fc.constantFrom(...spellings), fc.nat(5), fc.string({ maxLength: 3 }), fc.boolean()).map(([code, cut, tail, upper]) => {
+    const text = code.slice(0, Math.max(1, code.length - (cut % code.length))) + tail
+    return upper ? text.toUpperCase() : text
+  })
+  const query = fc.oneof(nearMiss, fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('v', 'volume_', 'SANDBOX', 'rate_limit', 'x'))
+  const source = fc.option(fc.constantFrom(...SOURCE_IDS), { nil: undefined })
+  let nonEmpty = 0
+  fc.assert(fc.property(query, source, (code, id) => {
+    const expected = suggestByScanning(code, catalog, id)
+    if (expected.length > 0) nonEmpty++
+    assert.deepEqual(suggest(code, catalog, { source: id }), expected, `${JSON.stringify(code)} in ${id ?? 'every source'}`)
+  }), { seed: 20261122, numRuns: 3000 })
+  t.ok(nonEmpty > 750, `a quarter of the queries or more had suggestions to compare (${nonEmpty} of 3000)`)
+  t.same(suggest('volume_', catalog), suggestByScanning('volume_', catalog), 'a prefix of many codes')
 })
 
 test('GET /codes with no query lists the whole catalog, paged', async (t) => {

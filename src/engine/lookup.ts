@@ -1,10 +1,12 @@
 // Code lookup and search over the catalog indexes: the read side of errcat.
-import { distance } from 'fastest-levenshtein'
 import { addIgnoringCase } from '../catalog/codes.js'
 import { patternMatches } from '../catalog/patterns.js'
 import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
 import type { NormalizedCode } from '../catalog/schema.js'
 import { UnknownSourceError } from './errors.js'
+import { suggest } from './suggest.js'
+
+export { suggest }
 
 export interface LookupResult {
   query: string
@@ -60,30 +62,6 @@ export function unknownCode (code: string, catalog: Catalog, options: LookupOpti
     detail: `No source${options.source === undefined ? '' : ` "${options.source}"`} knows the code "${code}".`,
     suggestions: suggest(code, catalog, options)
   }
-}
-
-const SUGGESTION_COUNT = 5
-
-/** The nearest known codes to an unknown one, by shared prefix and edit distance. */
-export function suggest (code: string, catalog: Catalog, options: LookupOptions = {}): string[] {
-  const sources = new Set(sourcesFor(catalog, options.source).map((index) => index.info.id))
-  const lower = code.toLowerCase()
-  const limit = Math.max(2, Math.floor(lower.length / 4))
-  const scored = new Map<string, number>()
-  for (const entry of catalog.allEntries) {
-    const candidate = entry.code.toLowerCase()
-    // One suggestion per spelling: lookup ignores case, so INTERNAL_ERROR and internal_error lead to the same answer.
-    if (!sources.has(entry.source) || entry.kind === 'pattern' || scored.has(candidate)) continue
-    if (Math.abs(candidate.length - lower.length) > limit && !candidate.startsWith(lower)) continue
-    const score = candidate.startsWith(lower) || lower.startsWith(candidate)
-      ? Math.min(distance(candidate, lower), 1)
-      : distance(candidate, lower)
-    if (score <= limit) scored.set(candidate, score)
-  }
-  return [...scored.entries()]
-    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
-    .slice(0, SUGGESTION_COUNT)
-    .map(([candidate]) => candidate)
 }
 
 export interface SearchQuery {
