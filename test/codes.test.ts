@@ -8,6 +8,7 @@ import { distance } from 'fastest-levenshtein'
 import { buildTestApp, bundledCatalog } from './helpers.js'
 import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT } from '../src/engine/lookup.js'
 import { UnknownSourceError } from '../src/engine/errors.js'
+import { byCodeUnits, withinDistance } from '../src/engine/suggest.js'
 import type { Entry, Problem } from '../src/schemas.js'
 import type { Catalog } from '../src/catalog/types.js'
 
@@ -301,6 +302,32 @@ test('suggestions from the index equal a plain scan of every entry', async (t) =
   }), { seed: 20261122, numRuns: 3000 })
   t.ok(nonEmpty > 750, `a quarter of the queries or more had suggestions to compare (${nonEmpty} of 3000)`)
   t.same(suggest('volume_', catalog), suggestByScanning('volume_', catalog), 'a prefix of many codes')
+})
+
+test('the trie walk over sorted spellings finds exactly those within the limit, with their distance', async (t) => {
+  const catalog = await bundledCatalog()
+  const asSpellings = (texts: Iterable<string>) => [...new Set(texts)].sort(byCodeUnits).map((text) => ({ text, sources: ['test'] }))
+  const byScanning = (spellings: Array<{ text: string }>, query: string, limit: number): string[] =>
+    spellings.map(({ text }) => `${text}:${distance(text, query)}`).filter((pair) => Number(pair.split(':').pop()) <= limit).sort()
+  const byWalking = (spellings: ReturnType<typeof asSpellings>, query: string, limit: number): string[] =>
+    withinDistance(spellings, query, limit).map(({ spelling, edits }) => `${spelling.text}:${edits}`).sort()
+
+  // A small alphabet, so that spellings share prefixes and whole runs get skipped.
+  const letter = fc.constantFrom('a', 'b', 'c', '_')
+  const word = (maxLength: number) => fc.array(letter, { minLength: 1, maxLength }).map((letters) => letters.join(''))
+  let found = 0
+  fc.assert(fc.property(fc.array(word(10), { minLength: 30, maxLength: 300, size: 'medium' }), word(12), fc.integer({ min: 0, max: 4 }), (texts, query, limit) => {
+    const spellings = asSpellings(texts)
+    const expected = byScanning(spellings, query, limit)
+    found += expected.length
+    assert.deepEqual(byWalking(spellings, query, limit), expected, `${query} within ${limit}`)
+  }), { seed: 20261122, numRuns: 500 })
+  t.ok(found > 1000, `the walks had spellings to find (${found})`)
+
+  const codes = asSpellings(catalog.allEntries.map((entry) => entry.code.toLowerCase()))
+  for (const query of ['rate_limitd', 'sandbox_not_foundx', 'x', 'quota', 'internal', 'a'.repeat(40), '']) {
+    for (const limit of [0, 2, 4]) t.strictSame(byWalking(codes, query, limit), byScanning(codes, query, limit), `${JSON.stringify(query)} within ${limit}`)
+  }
 })
 
 test('GET /codes with no query lists the whole catalog, paged', async (t) => {
