@@ -623,12 +623,12 @@ test('codesIgnoringCase finds mixed-case spellings through their own index, and 
     remediation: { action: 'Nothing to do.', diagnostic: null }
   })
   await editYaml<YamlSource>(dir, 'xerotier.yaml', (data) => {
-    data.entries.push(extra('Throttled'), extra('THROTTLED'), extra('throttled'), extra('tHrOtTlEd'), extra('SS'), extra('ß_only'))
+    data.entries.push(extra('Throttled'), extra('THROTTLED'), extra('throttled'), extra('tHrOtTlEd'), extra('SS'), extra('ß_only'), extra('SS_ONLY'), extra('\u212A_KELVIN'))
     data.types = [...(data.types ?? []), { ...extra('unused'), code: undefined, type: 'RateLimitError' }]
   })
   const catalog = await loadCatalog(dir)
   const xerotier = source(catalog, 'xerotier')
-  t.same([...xerotier.mixedCaseCodes.keys()], ['throttled'], 'only mixed-case spellings are indexed')
+  t.same([...xerotier.mixedCaseCodes.keys()], ['throttled', 'k_kelvin'], 'only mixed-case spellings are indexed')
   t.same(xerotier.mixedCaseCodes.get('throttled')?.map((entry) => entry.code), ['Throttled', 'tHrOtTlEd'], 'in file order')
   for (const query of ['throttled', 'THROTTLED', 'Throttled', 'thrOTTLED']) {
     t.same(codesIgnoringCase(catalog, query).map((entry) => entry.code), ['throttled', 'THROTTLED', 'Throttled', 'tHrOtTlEd'],
@@ -638,8 +638,13 @@ test('codesIgnoringCase finds mixed-case spellings through their own index, and 
   t.same(codesIgnoringCase(catalog, 'ß').map((entry) => entry.code), [])
   t.same(codesIgnoringCase(catalog, 'ss').map((entry) => entry.code), ['SS'])
   t.same(codesIgnoringCase(catalog, 'SS').map((entry) => entry.code), ['SS'])
-  t.same(codesIgnoringCase(catalog, 'SS_ONLY').map((entry) => entry.code), [], '"ß_only" uppercases to "SS_ONLY", which is another code')
+  t.same(codesIgnoringCase(catalog, 'ß_only').map((entry) => entry.code), ['ß_only'], '"ß_only" uppercases to "SS_ONLY", which is another code')
   t.same(codesIgnoringCase(catalog, 'ß_ONLY').map((entry) => entry.code), ['ß_only'])
+  t.same(codesIgnoringCase(catalog, 'ss_only').map((entry) => entry.code), ['SS_ONLY'])
+  // The Kelvin sign is its own uppercase, but lowercases to k, which uppercases to K: a mixed-case spelling.
+  t.same(xerotier.mixedCaseCodes.get('k_kelvin')?.map((entry) => entry.code), ['\u212A_KELVIN'])
+  t.same(codesIgnoringCase(catalog, 'k_kelvin').map((entry) => entry.code), ['\u212A_KELVIN'])
+  t.same(codesIgnoringCase(catalog, 'K_KELVIN').map((entry) => entry.code), ['\u212A_KELVIN'])
   t.same([...xerotier.mixedCaseTypes.keys()], ['ratelimiterror'])
   t.same(lookup('ratelimiterror', catalog).matches.map((entry) => `${entry.kind}/${entry.code}`), ['type/RateLimitError'],
     'lookup finds a mixed-case type ignoring case')

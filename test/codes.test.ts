@@ -8,7 +8,7 @@ import { distance } from 'fastest-levenshtein'
 import { buildTestApp, bundledCatalog } from './helpers.js'
 import { lookup, search, suggest, DEFAULT_SEARCH_LIMIT } from '../src/engine/lookup.js'
 import { UnknownSourceError } from '../src/engine/errors.js'
-import { byCodeUnits, withinDistance } from '../src/engine/suggest.js'
+import { byCodeUnits, ONE_BY_ONE_LIMIT, withinDistance } from '../src/engine/suggest.js'
 import type { Entry, Problem } from '../src/schemas.js'
 import type { Catalog } from '../src/catalog/types.js'
 
@@ -284,15 +284,18 @@ function suggestByScanning (code: string, catalog: Catalog, source?: string): st
   return [...scored].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, 5).map(([text]) => text)
 }
 
-test('suggestions from the index equal a plain scan of every entry', async (t) => {
-  const catalog = await bundledCatalog()
-  const spellings = [...new Set(catalog.allEntries.filter((entry) => entry.kind !== 'pattern').map((entry) => entry.code))]
-  // Near misses of real codes: cut, extended, with a letter changed, in any case; and arbitrary strings.
-  const nearMiss = fc.tuple(fc.constantFrom(...spellings), fc.nat(5), fc.string({ maxLength: 3 }), fc.boolean()).map(([code, cut, tail, upper]) => {
+/** Near misses of known codes: cut short, with a few characters appended, as they are or in uppercase. */
+function nearMisses (codes: string[]) {
+  return fc.tuple(fc.constantFrom(...codes), fc.nat(5), fc.string({ maxLength: 3 }), fc.boolean()).map(([code, cut, tail, upper]) => {
     const text = code.slice(0, Math.max(1, code.length - (cut % code.length))) + tail
     return upper ? text.toUpperCase() : text
   })
-  const query = fc.oneof(nearMiss, fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('v', 'volume_', 'SANDBOX', 'rate_limit', 'x'))
+}
+
+test('suggestions from the index equal a plain scan of every entry', async (t) => {
+  const catalog = await bundledCatalog()
+  const codes = [...new Set(catalog.allEntries.filter((entry) => entry.kind !== 'pattern').map((entry) => entry.code))]
+  const query = fc.oneof(nearMisses(codes), fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('v', 'volume_', 'SANDBOX', 'rate_limit', 'x'))
   const source = fc.option(fc.constantFrom(...SOURCE_IDS), { nil: undefined })
   let nonEmpty = 0
   fc.assert(fc.property(query, source, (code, id) => {
@@ -301,32 +304,57 @@ test('suggestions from the index equal a plain scan of every entry', async (t) =
     assert.deepEqual(suggest(code, catalog, { source: id }), expected, `${JSON.stringify(code)} in ${id ?? 'every source'}`)
   }), { seed: 20261122, numRuns: 3000 })
   t.ok(nonEmpty > 750, `a quarter of the queries or more had suggestions to compare (${nonEmpty} of 3000)`)
-  t.same(suggest('volume_', catalog), suggestByScanning('volume_', catalog), 'a prefix of many codes')
+})
+
+test('suggestions from a catalog with hundreds of codes of one length (walked as a trie) equal a plain scan', async (t) => {
+  // Codes that share their stems, some with characters outside ASCII and outside the Basic Multilingual Plane.
+  const stems = ['rate_limit', 'quota_used', 'model_gone', 'tëmp_is_hot', 'x😀y_broken']
+  const sources = ['alpha', 'beta', 'gamma']
+  const allEntries = Array.from({ length: 2400 }, (_, i) => {
+    const code = `${stems[i % stems.length] as string}_${((i * 7919) % 1296).toString(36)}`
+    return { source: sources[i % sources.length] as string, code: i % 2 === 0 ? code : code.toUpperCase(), kind: i % 97 === 0 ? 'pattern' : 'code' }
+  })
+  const catalog = { allEntries, sources: new Map(sources.map((id) => [id, {}])), sourceIds: sources } as unknown as Catalog
+  const lengths = new Map<number, Set<string>>()
+  for (const { code } of allEntries) lengths.set(code.length, (lengths.get(code.length) ?? new Set()).add(code.toLowerCase()))
+  t.ok([...lengths.values()].some((spellings) => spellings.size > ONE_BY_ONE_LIMIT), 'some length holds more spellings than are compared one by one')
+
+  const codes = allEntries.map(({ code }) => code)
+  const query = fc.oneof(nearMisses(codes), fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }), fc.constantFrom('r', 'rate_limit_', 'tëmp_is_hot_1', 'x😀y_broken_z', 'x😀'))
+  const source = fc.option(fc.constantFrom(...sources), { nil: undefined })
+  let nonEmpty = 0
+  fc.assert(fc.property(query, source, (code, id) => {
+    const expected = suggestByScanning(code, catalog, id)
+    if (expected.length > 0) nonEmpty++
+    assert.deepEqual(suggest(code, catalog, { source: id }), expected, `${JSON.stringify(code)} in ${id ?? 'every source'}`)
+  }), { seed: 20261122, numRuns: 1000 })
+  t.ok(nonEmpty > 250, `a quarter of the queries or more had suggestions to compare (${nonEmpty} of 1000)`)
 })
 
 test('the trie walk over sorted spellings finds exactly those within the limit, with their distance', async (t) => {
   const catalog = await bundledCatalog()
-  const asSpellings = (texts: Iterable<string>) => [...new Set(texts)].sort(byCodeUnits).map((text) => ({ text, sources: ['test'] }))
-  const byScanning = (spellings: Array<{ text: string }>, query: string, limit: number): string[] =>
-    spellings.map(({ text }) => `${text}:${distance(text, query)}`).filter((pair) => Number(pair.split(':').pop()) <= limit).sort()
-  const byWalking = (spellings: ReturnType<typeof asSpellings>, query: string, limit: number): string[] =>
-    withinDistance(spellings, query, limit).map(({ spelling, edits }) => `${spelling.text}:${edits}`).sort()
+  const sorted = (texts: Iterable<string>): string[] => [...new Set(texts)].sort(byCodeUnits)
+  const byScanning = (spellings: string[], query: string, limit: number): string[] =>
+    spellings.map((text) => ({ text, edits: distance(text, query) })).filter(({ edits }) => edits <= limit).map(({ text, edits }) => `${text}:${edits}`).sort()
+  const byWalking = (spellings: string[], query: string, limit: number): string[] =>
+    withinDistance(spellings, query, limit).map(({ spelling, edits }) => `${spelling}:${edits}`).sort()
 
-  // A small alphabet, so that spellings share prefixes and whole runs get skipped.
-  const letter = fc.constantFrom('a', 'b', 'c', '_')
+  // A small alphabet, so that spellings share prefixes and whole runs get skipped; "😀" is two UTF-16 code units.
+  const letter = fc.constantFrom('a', 'b', 'c', '_', 'é', '😀')
   const word = (maxLength: number) => fc.array(letter, { minLength: 1, maxLength }).map((letters) => letters.join(''))
+  const query = fc.oneof(word(12), fc.string({ unit: 'binary', maxLength: 12 }))
   let found = 0
-  fc.assert(fc.property(fc.array(word(10), { minLength: 30, maxLength: 300, size: 'medium' }), word(12), fc.integer({ min: 0, max: 4 }), (texts, query, limit) => {
-    const spellings = asSpellings(texts)
-    const expected = byScanning(spellings, query, limit)
+  fc.assert(fc.property(fc.array(word(10), { minLength: 30, maxLength: 300, size: 'medium' }), query, fc.integer({ min: 0, max: 4 }), (texts, text, limit) => {
+    const spellings = sorted(texts)
+    const expected = byScanning(spellings, text, limit)
     found += expected.length
-    assert.deepEqual(byWalking(spellings, query, limit), expected, `${query} within ${limit}`)
+    assert.deepEqual(byWalking(spellings, text, limit), expected, `${JSON.stringify(text)} within ${limit}`)
   }), { seed: 20261122, numRuns: 500 })
   t.ok(found > 1000, `the walks had spellings to find (${found})`)
 
-  const codes = asSpellings(catalog.allEntries.map((entry) => entry.code.toLowerCase()))
-  for (const query of ['rate_limitd', 'sandbox_not_foundx', 'x', 'quota', 'internal', 'a'.repeat(40), '']) {
-    for (const limit of [0, 2, 4]) t.strictSame(byWalking(codes, query, limit), byScanning(codes, query, limit), `${JSON.stringify(query)} within ${limit}`)
+  const codes = sorted(catalog.allEntries.map((entry) => entry.code.toLowerCase()))
+  for (const text of ['rate_limitd', 'sandbox_not_foundx', 'x', 'quota', 'internal', 'a'.repeat(40), '', 'tem😀is_hot']) {
+    for (const limit of [0, 2, 4]) t.strictSame(byWalking(codes, text, limit), byScanning(codes, text, limit), `${JSON.stringify(text)} within ${limit}`)
   }
 })
 

@@ -1,12 +1,19 @@
 // Codes and types ignoring case, without a second index of every name. A name
 // spelled all in lowercase or all in uppercase (every one in the real catalog
-// is) is found in its exact index under the query's lowercase or uppercase
-// form; only mixed-case spellings, such as `Throttled`, need an index of their own.
+// is) is found in its exact index under the query lowercased, or that
+// uppercased; only mixed-case spellings, such as `Throttled`, need an index of
+// their own. Within one source, the lowercase spelling comes first, then the
+// uppercase one, then mixed-case ones in file order.
 // At 1000 times the real catalog, an index of every lowercased code took a
 // tenth of the boot.
 import type { Catalog, Entry, SourceIndex } from './types.js'
 
-/** True for a spelling that is neither the lowercase nor the uppercase form of itself. */
+/**
+ * True for a spelling that is neither its own lowercase nor the uppercase of
+ * its lowercase: the ones the exact index cannot find from a query. (Some
+ * letters, such as the Kelvin sign, are their own uppercase but not the
+ * uppercase of their lowercase.)
+ */
 export function isMixedCase (code: string): boolean {
   const lower = code.toLowerCase()
   return code !== lower && code !== lower.toUpperCase()

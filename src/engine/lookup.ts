@@ -39,7 +39,7 @@ export function lookup (code: string, catalog: Catalog, options: LookupOptions =
     const before = found.length
     if (addIgnoringCase(index.byCode, index.mixedCaseCodes, lower, upper, found).length > before) continue
     addIgnoringCase(index.byType, index.mixedCaseTypes, lower, upper, found)
-    // At most one status rule per HTTP status: a short list.
+    // One status rule per HTTP status at most, so a short loop.
     for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) found.push(entry)
   }
   const exact: Entry[] = []

@@ -1,9 +1,10 @@
 // Suggestions for an unknown code: the nearest known spellings, by shared
 // prefix and edit distance. The spellings are lowercased, deduplicated and
-// sorted once per catalog, on its first unknown code, so that an unknown code
-// costs a look at the spellings of about its length, not a pass over every
-// entry that lowercases each one; and a catalog of hundreds of thousands of
-// codes is searched as a trie, not one spelling at a time.
+// sorted once per catalog (and per source asked about), on the first unknown
+// code, so that an unknown code costs a look at the spellings of about its
+// length, not a pass over every entry that lowercases each one; and a catalog
+// of hundreds of thousands of codes is searched as a trie, not one spelling at
+// a time.
 import { distance } from 'fastest-levenshtein'
 import type { Catalog } from '../catalog/types.js'
 import { UnknownSourceError } from './errors.js'
@@ -16,98 +17,99 @@ export const SUGGESTION_COUNT = 5
  */
 export const ONE_BY_ONE_LIMIT = 256
 
-export interface Spelling {
-  /** A lowercased code: lookup ignores case, so INTERNAL_ERROR and internal_error are one suggestion. */
-  text: string
-  /** The sources that have a code of this spelling. */
-  sources: readonly string[]
-}
-
-/** A spelling and its edit distance to the query. */
+/** A known spelling (a lowercased code) and its edit distance to the query. */
 export interface Near {
-  spelling: Spelling
+  spelling: string
   edits: number
 }
 
 interface SuggestionIndex {
-  /** Every spelling in code-unit order: the spellings that share a prefix are a run of it. */
-  sorted: readonly Spelling[]
+  /**
+   * Every spelling, lowercased (lookup ignores case, so INTERNAL_ERROR and
+   * internal_error are one suggestion), in UTF-16 code-unit order: the
+   * spellings that share a prefix are a run of it.
+   */
+  sorted: readonly string[]
   /** The same, by length. */
-  byLength: ReadonlyMap<number, readonly Spelling[]>
+  byLength: ReadonlyMap<number, readonly string[]>
 }
 
 export function byCodeUnits (a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-// Per catalog, built on first use: a reload brings a new catalog and drops the old index with it.
-const indexes = new WeakMap<Catalog, SuggestionIndex>()
+// Per catalog, built on first use: a reload brings a new catalog and drops its
+// indexes with the old one. One index for every source, and one per source
+// asked about, so that a source's suggestions never skip other sources' spellings.
+const indexes = new WeakMap<Catalog, Map<string | undefined, SuggestionIndex>>()
 
-function indexOf (catalog: Catalog): SuggestionIndex {
-  let index = indexes.get(catalog)
+function indexOf (catalog: Catalog, source: string | undefined): SuggestionIndex {
+  let bySource = indexes.get(catalog)
+  if (bySource === undefined) {
+    bySource = new Map()
+    indexes.set(catalog, bySource)
+  }
+  let index = bySource.get(source)
   if (index !== undefined) return index
-  const sourcesBySpelling = new Map<string, string[]>()
+  const spellings = new Set<string>()
   for (const entry of catalog.allEntries) {
     // A pattern's code is a rule's name, such as *_NOT_FOUND, not a code anyone sends.
-    if (entry.kind === 'pattern') continue
-    const text = entry.code.toLowerCase()
-    const sources = sourcesBySpelling.get(text)
-    if (sources === undefined) sourcesBySpelling.set(text, [entry.source])
-    else if (!sources.includes(entry.source)) sources.push(entry.source)
+    if (entry.kind === 'pattern' || (source !== undefined && entry.source !== source)) continue
+    spellings.add(entry.code.toLowerCase())
   }
   // The default sort compares strings by UTF-16 code units, as byCodeUnits does, and faster.
-  const sorted = [...sourcesBySpelling.keys()].sort().map((text) => ({ text, sources: sourcesBySpelling.get(text) as string[] }))
-  const byLength = new Map<number, Spelling[]>()
+  const sorted = [...spellings].sort()
+  const byLength = new Map<number, string[]>()
   for (const spelling of sorted) {
-    const list = byLength.get(spelling.text.length)
-    if (list === undefined) byLength.set(spelling.text.length, [spelling])
+    const list = byLength.get(spelling.length)
+    if (list === undefined) byLength.set(spelling.length, [spelling])
     else list.push(spelling)
   }
   index = { sorted, byLength }
-  indexes.set(catalog, index)
+  bySource.set(source, index)
   return index
 }
 
-/** True when `a` and `b` have the same first `length` characters. */
+/** True when `a` and `b` have the same first `length` UTF-16 code units. */
 function samePrefix (a: string, b: string, length: number): boolean {
   for (let k = 0; k < length; k++) if (a.charCodeAt(k) !== b.charCodeAt(k)) return false
   return true
 }
 
-/** The first position after `start` whose spelling does not begin as `text` does for `length` characters. */
-function endOfRun (sorted: readonly Spelling[], start: number, text: string, length: number): number {
+/** The first position after `start` whose spelling does not begin as `text` does for `length` code units. */
+function endOfRun (sorted: readonly string[], start: number, text: string, length: number): number {
   let low = start + 1
   let high = sorted.length
   while (low < high) {
     const middle = (low + high) >>> 1
-    if (samePrefix((sorted[middle] as Spelling).text, text, length)) low = middle + 1
+    if (samePrefix(sorted[middle] as string, text, length)) low = middle + 1
     else high = middle
   }
   return low
 }
 
 /**
- * Adds to `found` every spelling within `limit` edits of `query`. It walks
- * the sorted spellings as a trie: a spelling reuses the rows of the edit
- * distance table it shares with the one before, and once a prefix is more
- * than `limit` edits from every beginning of the query, the whole run of
+ * Adds to `found` every spelling of `sorted` (in code-unit order) within
+ * `limit` edits of `query`, counted in UTF-16 code units as fastest-levenshtein
+ * counts them. It walks the spellings as a trie: a spelling reuses the rows of
+ * the edit distance table it shares with the one before, and once a prefix is
+ * more than `limit` edits from every beginning of the query, the whole run of
  * spellings with that prefix is skipped. So the work follows the spellings
  * near the query, not the size of the catalog.
  */
-export function withinDistance (sorted: readonly Spelling[], query: string, limit: number, found: Near[] = []): Near[] {
+export function withinDistance (sorted: readonly string[], query: string, limit: number, found: Near[] = []): Near[] {
   const width = query.length + 1
   const longest = query.length + limit
   const shortest = query.length - limit
-  const wanted = Int32Array.from(query, (ch) => ch.charCodeAt(0))
-  // rows[j * width + c]: edits between the first j characters of `previous` and the first c of the query.
+  const wanted = Int32Array.from({ length: query.length }, (_, k) => query.charCodeAt(k))
+  // rows[j * width + c]: edits between the first j code units of `previous` and the first c of the query.
   const rows = new Int32Array((longest + 1) * width)
   for (let c = 0; c < width; c++) rows[c] = c
   let previous = ''
   let valid = 0
   let i = 0
   while (i < sorted.length) {
-    const spelling = sorted[i] as Spelling
-    const text = spelling.text
+    const text = sorted[i] as string
     // Shorter than the query by more than the limit: too far, whatever its characters.
     if (text.length < shortest) {
       i++
@@ -151,19 +153,19 @@ export function withinDistance (sorted: readonly Spelling[], query: string, limi
     }
     valid = text.length
     const edits = rows[text.length * width + query.length] as number
-    if (edits <= limit) found.push({ spelling, edits })
+    if (edits <= limit) found.push({ spelling: text, edits })
     i++
   }
   return found
 }
 
 /** The first position in `sorted` whose spelling is not before `text`. */
-function firstFrom (sorted: readonly Spelling[], text: string): number {
+function firstFrom (sorted: readonly string[], text: string): number {
   let low = 0
   let high = sorted.length
   while (low < high) {
     const middle = (low + high) >>> 1
-    if ((sorted[middle] as Spelling).text < text) low = middle + 1
+    if ((sorted[middle] as string) < text) low = middle + 1
     else high = middle
   }
   return low
@@ -178,8 +180,7 @@ function firstFrom (sorted: readonly Spelling[], text: string): number {
 export function suggest (code: string, catalog: Catalog, options: { source?: string | undefined } = {}): string[] {
   const source = options.source
   if (source !== undefined && !catalog.sources.has(source)) throw new UnknownSourceError(source, catalog.sourceIds)
-  const usable = (spelling: Spelling): boolean => source === undefined || spelling.sources.includes(source)
-  const { sorted, byLength } = indexOf(catalog)
+  const { sorted, byLength } = indexOf(catalog, source)
   const query = code.toLowerCase()
   const limit = Math.max(2, Math.floor(query.length / 4))
   // Only spellings of about the query's length can be within the limit.
@@ -192,29 +193,27 @@ export function suggest (code: string, catalog: Catalog, options: { source?: str
       continue
     }
     for (const spelling of spellings) {
-      const edits = distance(spelling.text, query)
+      const edits = distance(spelling, query)
       if (edits <= limit) near.push({ spelling, edits })
     }
   }
-  const scored: Array<{ text: string, score: number }> = []
-  for (const { spelling, edits } of near) {
-    if (!usable(spelling)) continue
-    const text = spelling.text
+  const scored = near.map(({ spelling, edits }) => ({
+    spelling,
     // A spelling that begins with the query, or that the query begins with, is one edit away at most.
-    scored.push({ text, score: text.startsWith(query) || query.startsWith(text) ? Math.min(edits, 1) : edits })
-  }
+    score: spelling.startsWith(query) || query.startsWith(spelling) ? Math.min(edits, 1) : edits
+  }))
   // Longer spellings that begin with the query all score 1, so only the first
   // few of them in order can make the list: no need to look at the rest.
   let longer = 0
   for (let i = firstFrom(sorted, query); i < sorted.length && longer < SUGGESTION_COUNT; i++) {
-    const spelling = sorted[i] as Spelling
-    if (!spelling.text.startsWith(query)) break
-    if (spelling.text.length <= query.length + limit || !usable(spelling)) continue
-    scored.push({ text: spelling.text, score: 1 })
+    const spelling = sorted[i] as string
+    if (!spelling.startsWith(query)) break
+    if (spelling.length <= query.length + limit) continue
+    scored.push({ spelling, score: 1 })
     longer++
   }
   return scored
-    .sort((a, b) => a.score - b.score || byCodeUnits(a.text, b.text))
+    .sort((a, b) => a.score - b.score || byCodeUnits(a.spelling, b.spelling))
     .slice(0, SUGGESTION_COUNT)
-    .map(({ text }) => text)
+    .map(({ spelling }) => spelling)
 }
