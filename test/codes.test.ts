@@ -292,17 +292,25 @@ function nearMisses (codes: string[]) {
   })
 }
 
+/**
+ * Holds suggest() to the plain scan for queries and sources drawn at random,
+ * and returns how many queries had suggestions to compare.
+ */
+function suggestionsAgree (catalog: Catalog, query: fc.Arbitrary<string>, sources: string[], numRuns: number): number {
+  let nonEmpty = 0
+  fc.assert(fc.property(query, fc.option(fc.constantFrom(...sources), { nil: undefined }), (code, id) => {
+    const expected = suggestByScanning(code, catalog, id)
+    if (expected.length > 0) nonEmpty++
+    assert.deepEqual(suggest(code, catalog, { source: id }), expected, `${JSON.stringify(code)} in ${id ?? 'every source'}`)
+  }), { seed: 20261122, numRuns })
+  return nonEmpty
+}
+
 test('suggestions from the index equal a plain scan of every entry', async (t) => {
   const catalog = await bundledCatalog()
   const codes = [...new Set(catalog.allEntries.filter((entry) => entry.kind !== 'pattern').map((entry) => entry.code))]
   const query = fc.oneof(nearMisses(codes), fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('v', 'volume_', 'SANDBOX', 'rate_limit', 'x'))
-  const source = fc.option(fc.constantFrom(...SOURCE_IDS), { nil: undefined })
-  let nonEmpty = 0
-  fc.assert(fc.property(query, source, (code, id) => {
-    const expected = suggestByScanning(code, catalog, id)
-    if (expected.length > 0) nonEmpty++
-    assert.deepEqual(suggest(code, catalog, { source: id }), expected, `${JSON.stringify(code)} in ${id ?? 'every source'}`)
-  }), { seed: 20261122, numRuns: 3000 })
+  const nonEmpty = suggestionsAgree(catalog, query, SOURCE_IDS, 3000)
   t.ok(nonEmpty > 750, `a quarter of the queries or more had suggestions to compare (${nonEmpty} of 3000)`)
 })
 
@@ -321,13 +329,7 @@ test('suggestions from a catalog with hundreds of codes of one length (walked as
 
   const codes = allEntries.map(({ code }) => code)
   const query = fc.oneof(nearMisses(codes), fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }), fc.constantFrom('r', 'rate_limit_', 'tëmp_is_hot_1', 'x😀y_broken_z', 'x😀'))
-  const source = fc.option(fc.constantFrom(...sources), { nil: undefined })
-  let nonEmpty = 0
-  fc.assert(fc.property(query, source, (code, id) => {
-    const expected = suggestByScanning(code, catalog, id)
-    if (expected.length > 0) nonEmpty++
-    assert.deepEqual(suggest(code, catalog, { source: id }), expected, `${JSON.stringify(code)} in ${id ?? 'every source'}`)
-  }), { seed: 20261122, numRuns: 1000 })
+  const nonEmpty = suggestionsAgree(catalog, query, sources, 1000)
   t.ok(nonEmpty > 250, `a quarter of the queries or more had suggestions to compare (${nonEmpty} of 1000)`)
 })
 
