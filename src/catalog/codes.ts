@@ -2,10 +2,9 @@
 // spelled all in lowercase or all in uppercase (every one in the real catalog
 // is) is found in its exact index under the query lowercased, or that
 // uppercased; only mixed-case spellings, such as `Throttled`, need an index of
-// their own. Within one source, the lowercase spelling comes first, then the
-// uppercase one, then mixed-case ones in file order.
-// At 1000 times the real catalog, an index of every lowercased code took a
-// tenth of the boot.
+// their own. (At 1000 times the real catalog, an index of every lowercased
+// code took a tenth of the boot.) Within one source, the lowercase spelling
+// comes first, then the uppercase one, then mixed-case ones in file order.
 import type { Catalog, Entry, SourceIndex } from './types.js'
 
 /**

@@ -45,7 +45,7 @@ export function lookup (code: string, catalog: Catalog, options: LookupOptions =
   const exact: Entry[] = []
   const folded: Entry[] = []
   for (const entry of found) (entry.code === code ? exact : folded).push(entry)
-  if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
+  if (found.length > 0) return { query: code, matches: [...exact, ...folded] }
 
   const rules: Entry[] = []
   for (const index of sources) {
