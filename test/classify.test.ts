@@ -6,6 +6,7 @@ import { test } from 'tap'
 import { buildTestApp, bundledCatalog } from './helpers.js'
 import { classify, type Classification, type ClassifyInput, type ClassifyOptions } from '../src/engine/classify.js'
 import { UnknownSourceError } from '../src/engine/errors.js'
+import { UPSTREAM_HEADERS } from '../src/routes/classify.js'
 
 interface UpstreamBody {
   name: string
@@ -104,6 +105,23 @@ test('every upstream example body gets the same answer from POST /classify (raw 
       t.same(pick(answer, example.expect), example.expect)
       t.same(answer, await engine(inputOf(example)), 'the route is a thin adapter over the engine')
     })
+  }
+})
+
+test('each upstream header errcat reads, sent with the x-upstream- prefix, reaches the engine', async (t) => {
+  const { app } = await buildTestApp()
+  t.teardown(() => app.close())
+  const body = J({ error: { message: 'Rate limit exceeded', type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } })
+  // A value for each header that changes the answer, so a header the route drops shows.
+  const changing: Record<string, string> = { 'retry-after': '7', 'retry-after-ms': '1500', 'x-request-id': 'up-77', 'x-should-retry': 'false' }
+  t.same(Object.keys(changing).sort(), [...UPSTREAM_HEADERS].sort(), 'a value for every header in UPSTREAM_HEADERS')
+  const without = await engine({ status: 429, body })
+  for (const name of UPSTREAM_HEADERS) {
+    const value = changing[name] as string
+    const res = await postRaw(app, { body, status: 429, contentType: 'application/json', headers: { [name]: value } })
+    const expected = await engine({ status: 429, body, headers: { [name]: value } })
+    t.notSame(expected, without, `${name} changes the engine's answer`)
+    t.same(res.json(), expected, `x-upstream-${name} reaches the engine`)
   }
 })
 
