@@ -882,6 +882,21 @@ test('a classification is recorded on the request\'s one completion line, never 
   t.notOk(JSON.stringify(logs).includes(secret), 'a text body never reaches the logs either')
 })
 
+test('a code known only in another spelling is logged as the client spelled it, on every line', async (t) => {
+  const { app, logs } = await buildTestApp()
+  t.teardown(() => app.close())
+  // Known ignoring case in two catalogs that disagree, so no code match settles it.
+  const body = J({ code: 'CAPACITY_EXCEEDED', message: 'Over capacity' })
+  for (const id of ['spelling-1', 'spelling-2']) {
+    const res = await app.inject({ method: 'POST', url: '/classify?status=429', payload: body, headers: { 'content-type': 'application/json', 'x-request-id': id } })
+    t.equal(res.statusCode, 200)
+  }
+  const lines = logs.filter((line) => line.request_id === 'spelling-1' || line.request_id === 'spelling-2')
+  t.equal(lines.length, 2)
+  for (const line of lines) t.equal((line.classification as { code: unknown }).code, 'CAPACITY_EXCEEDED')
+  t.same(lines[0]?.classification, lines[1]?.classification, 'the same outcome on both lines')
+})
+
 test('a batch records its items in order on its one completion line, never the bodies', async (t) => {
   const { app, logs } = await buildTestApp()
   t.teardown(() => app.close())

@@ -11,6 +11,7 @@ import { renderClassification } from '../render/text.js'
 import { batchJson, classificationJson } from '../render/json.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
 import { json, jsonOrText, problem } from './responses.js'
+import { FixedFact } from '../logging.js'
 
 /** The upstream headers errcat reads, forwarded by the caller with an x-upstream- prefix. */
 export const UPSTREAM_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'x-should-retry'] as const
@@ -72,15 +73,42 @@ function checkSource (catalog: Catalog, source: string | undefined | null, field
   throw unknownSourceProblem(source, catalog.sourceIds, field)
 }
 
+function outcomeFacts (result: Classification, code: string | null): Record<string, unknown> {
+  return { source: result.source, code, normalized_code: result.normalized_code, matched_by: result.matched_by }
+}
+
+/** Outcomes in the catalog's own spellings, made once per catalog and outcome. */
+const fixedOutcomes = new WeakMap<Catalog, Map<string, FixedFact>>()
+
 /**
  * What the completion line records of a classification. Only a code the
- * catalog knows is logged: a raw upstream code is body content.
+ * catalog knows is logged: a raw upstream code is body content. An outcome
+ * whose code (if any) is spelled as in the catalog is one of a bounded set,
+ * made and serialized once; a code known only ignoring case is the client's
+ * spelling, and would let clients grow that set, so its outcome is made per call.
  */
-function outcome (catalog: Catalog, result: Classification): Record<string, unknown> {
+function outcome (catalog: Catalog, result: Classification): FixedFact | Record<string, unknown> {
   const code = result.code
-  // The detected source's exact spelling first: the usual case, without lowercasing the code.
-  const known = code !== null && (catalog.sources.get(result.source ?? '')?.byCode.has(code) === true || codesIgnoringCase(catalog, code).length > 0)
-  return { source: result.source, code: known ? code : null, normalized_code: result.normalized_code, matched_by: result.matched_by }
+  let logged: string | null = null
+  let clientSpelling = false
+  if (code !== null) {
+    // The detected source's exact spelling first: the usual case, without lowercasing the code.
+    if (catalog.sources.get(result.source ?? '')?.byCode.has(code) === true) {
+      logged = code
+    } else {
+      const known = codesIgnoringCase(catalog, code)
+      if (known.length > 0) logged = code
+      clientSpelling = known.length > 0 && !known.some((entry) => entry.code === code)
+    }
+  }
+  if (clientSpelling) return outcomeFacts(result, logged)
+  let outcomes = fixedOutcomes.get(catalog)
+  if (outcomes === undefined) fixedOutcomes.set(catalog, outcomes = new Map())
+  // Unambiguous: none of the parts before the code holds a space, and a null source or code is empty.
+  const key = `${result.matched_by} ${result.normalized_code} ${result.source ?? ''} ${logged ?? ''}`
+  let fixed = outcomes.get(key)
+  if (fixed === undefined) outcomes.set(key, fixed = new FixedFact(outcomeFacts(result, logged)))
+  return fixed
 }
 
 const BatchItem = Type.Object({
