@@ -4,7 +4,7 @@ import { test } from 'tap'
 import { Writable } from 'node:stream'
 import { tracingChannel } from 'node:diagnostics_channel'
 import pino from 'pino'
-import { FixedFact, RequestLogger, requestLogger } from '../src/logging.js'
+import { SerializedFact, RequestLogger, requestLogger } from '../src/logging.js'
 import { buildTestApp } from './helpers.js'
 
 function capture (options: pino.LoggerOptions = {}): { logger: pino.Logger, lines: string[] } {
@@ -74,21 +74,26 @@ test('a successful request\'s completion line, joined by hand, is byte for byte 
   t.equal(lines.length, 4, 'and not written')
 })
 
-test('a fixed fact is serialized once, and its line is byte for byte the one pino writes', async (t) => {
+test('serialized facts, one or a list, are written once, and their line is byte for byte the one pino writes', async (t) => {
   const { logger, lines } = capture()
   const value = { source: 'scaigrid', code: 'BACKEND_RATE_LIMITED', normalized_code: 'rate_limited', matched_by: 'code' }
-  const fact = new FixedFact(value)
+  const fact = SerializedFact.fixed(value)
   value.code = 'changed after'
   t.equal(fact.json, '{"source":"scaigrid","code":"BACKEND_RATE_LIMITED","normalized_code":"rate_limited","matched_by":"code"}', 'a copy of the value, taken when made')
   t.ok(Object.isFrozen(fact.toJSON()), 'and frozen')
+  const other = SerializedFact.fixed({ source: null, code: null, normalized_code: 'unknown', matched_by: 'none', note: 'a "quoted" — line\n' })
+  const list = SerializedFact.list([fact, other, fact])
+  t.equal(list.json, JSON.stringify([fact, other, fact]), 'a list joins its facts\' JSON as JSON.stringify writes the list')
+  t.equal(SerializedFact.list([]).json, '[]', 'an empty list')
+  const facts = { classification: fact, classifications: list }
   const log = new RequestLogger(logger, { request_id: 'req-7' })
-  t.equal(log.writeCompletionLine('POST', '/classify', 200, 0.5, { classification: fact }), true, 'written by hand')
-  logger.child({ request_id: 'req-7' }).info({ method: 'POST', route: '/classify', status: 200, duration_ms: 0.5, classification: fact }, 'request completed')
+  t.equal(log.writeCompletionLine('POST', '/classify', 200, 0.5, facts), true, 'written by hand')
+  logger.child({ request_id: 'req-7' }).info({ method: 'POST', route: '/classify', status: 200, duration_ms: 0.5, ...facts }, 'request completed')
   log.warn('a second line makes the child, which then writes the completion line through pino')
-  log.completed('info', { request_id: log.idForCompletionLine(), method: 'POST', route: '/classify', status: 200, duration_ms: 0.5, classification: fact }, 'request completed')
+  log.completed('info', { request_id: log.idForCompletionLine(), method: 'POST', route: '/classify', status: 200, duration_ms: 0.5, ...facts }, 'request completed')
   t.equal(lines.length, 4)
   t.equal(lines[0], lines[1], 'by hand as pino writes it')
-  t.equal(lines[3], lines[0], 'pino, writing it itself, serializes the fact to the same JSON')
+  t.equal(lines[3], lines[0], 'pino, writing it itself, serializes the facts to the same JSON')
 })
 
 test('pino writes the completion line when joining it by hand would not reproduce pino', async (t) => {

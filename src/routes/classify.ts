@@ -11,7 +11,7 @@ import { renderClassification } from '../render/text.js'
 import { batchJson, classificationJson } from '../render/json.js'
 import { FormatQuery, SourceQuery, unknownSourceProblem } from './shared.js'
 import { json, jsonOrText, problem } from './responses.js'
-import { FixedFact } from '../logging.js'
+import { SerializedFact } from '../logging.js'
 
 /** The upstream headers errcat reads, forwarded by the caller with an x-upstream- prefix. */
 export const UPSTREAM_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'x-should-retry'] as const
@@ -78,7 +78,7 @@ function outcomeFacts (result: Classification, code: string | null): Record<stri
 }
 
 /** Outcomes in the catalog's own spellings, made once per catalog and outcome. */
-const fixedOutcomes = new WeakMap<Catalog, Map<string, FixedFact>>()
+const fixedOutcomes = new WeakMap<Catalog, Map<string, SerializedFact>>()
 
 /**
  * What the completion line records of a classification. Only a code the
@@ -87,7 +87,7 @@ const fixedOutcomes = new WeakMap<Catalog, Map<string, FixedFact>>()
  * made and serialized once; a code known only ignoring case is the client's
  * spelling, and would let clients grow that set, so its outcome is made per call.
  */
-function outcome (catalog: Catalog, result: Classification): FixedFact | Record<string, unknown> {
+function outcome (catalog: Catalog, result: Classification): SerializedFact {
   const code = result.code
   let logged: string | null = null
   let clientSpelling = false
@@ -101,13 +101,13 @@ function outcome (catalog: Catalog, result: Classification): FixedFact | Record<
       clientSpelling = known.length > 0 && !known.some((entry) => entry.code === code)
     }
   }
-  if (clientSpelling) return outcomeFacts(result, logged)
+  if (clientSpelling) return SerializedFact.fixed(outcomeFacts(result, logged))
   let outcomes = fixedOutcomes.get(catalog)
   if (outcomes === undefined) fixedOutcomes.set(catalog, outcomes = new Map())
   // Unambiguous: none of the parts before the code holds a space, and a null source or code is empty.
   const key = `${result.matched_by} ${result.normalized_code} ${result.source ?? ''} ${logged ?? ''}`
   let fixed = outcomes.get(key)
-  if (fixed === undefined) outcomes.set(key, fixed = new FixedFact(outcomeFacts(result, logged)))
+  if (fixed === undefined) outcomes.set(key, fixed = SerializedFact.fixed(outcomeFacts(result, logged)))
   return fixed
 }
 
@@ -208,7 +208,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return result
     })
     // One list on the completion line, in item order, instead of a line per item.
-    request.logFacts = { classifications: results.map((result) => outcome(catalog, result)) }
+    request.logFacts = { classifications: SerializedFact.list(results.map((result) => outcome(catalog, result))) }
     sendJson(reply, batchJson(results))
   })
 }
