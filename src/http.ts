@@ -11,7 +11,27 @@ export function preferredFormat (request: FastifyRequest, explicit: Format | und
   if (explicit !== undefined) return explicit
   const accept = request.headers.accept
   if (accept === undefined || accept.length > 1024) return 'json'
-  return new Negotiator({ headers: { accept } }).mediaType(offered) === 'text/plain' ? 'text' : 'json'
+  return formatForAccept(accept)
+}
+
+/** How many distinct Accept headers keep their answer. */
+export const ACCEPT_MEMO_LIMIT = 256
+const formatByAccept = new Map<string, Format>()
+
+/**
+ * The format an Accept header asks for. Clients send the same one or two
+ * values on every request, and negotiating one costs 2 to 5 µs (an axios
+ * default is the dearest), so each answer is kept; past ACCEPT_MEMO_LIMIT
+ * distinct values, new ones are negotiated every time, and a client cannot
+ * grow the memo.
+ */
+export function formatForAccept (accept: string): Format {
+  let format = formatByAccept.get(accept)
+  if (format === undefined) {
+    format = new Negotiator({ headers: { accept } }).mediaType(offered) === 'text/plain' ? 'text' : 'json'
+    if (formatByAccept.size < ACCEPT_MEMO_LIMIT) formatByAccept.set(accept, format)
+  }
+  return format
 }
 
 /** Catalog answers may be cached briefly, then revalidated by ETag. */
