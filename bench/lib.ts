@@ -81,6 +81,8 @@ export interface LoadResult {
   errors: number
   non2xx: number
   requests: number
+  /** How long the load ran, in seconds. */
+  seconds: number
 }
 
 export async function load (port: number, request: LoadRequest, seconds: number, connections: number): Promise<LoadResult> {
@@ -93,12 +95,29 @@ export async function load (port: number, request: LoadRequest, seconds: number,
     duration: seconds
   })
   return {
-    rps: result.requests.average,
+    // Requests over the time they took: autocannon's average is per whole second, and a slice can be shorter.
+    rps: result.requests.total / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    requests: result.requests.total
+    requests: result.requests.total,
+    seconds: result.duration
+  }
+}
+
+/** Several loads of one server as one: requests over their total time, and the median of their latencies. */
+export function combined (parts: readonly LoadResult[]): LoadResult {
+  const requests = parts.reduce((sum, part) => sum + part.requests, 0)
+  const seconds = parts.reduce((sum, part) => sum + part.seconds, 0)
+  return {
+    rps: seconds > 0 ? requests / seconds : 0,
+    p50: median(parts.map((part) => part.p50)),
+    p99: median(parts.map((part) => part.p99)),
+    errors: parts.reduce((sum, part) => sum + part.errors, 0),
+    non2xx: parts.reduce((sum, part) => sum + part.non2xx, 0),
+    requests,
+    seconds
   }
 }
 

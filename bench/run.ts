@@ -13,7 +13,7 @@ import { loadCatalog } from '../src/catalog/load.js'
 import { classify } from '../src/engine/classify.js'
 import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/paths.js'
 import { ENGINE_CASES, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
-import { SERVICE_NODE_FLAGS, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult, type Target } from './lib.js'
+import { SERVICE_NODE_FLAGS, combined, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult, type Target } from './lib.js'
 import { writeSyntheticCatalog } from './synthetic.js'
 import { timePerCall } from './timing.js'
 
@@ -28,7 +28,9 @@ export const ROUTES: Record<string, LoadRequest> = {
 }
 
 export interface BenchOptions {
+  /** Each server's load time per route and round, split into `slices` interleaved runs. */
   seconds: number
+  slices: number
   warmupSeconds: number
   rounds: number
   /** Rounds and seconds of the side-by-side CPU measurement (both servers loaded at once). */
@@ -110,6 +112,26 @@ async function sideBySideCpu (errcat: Target, baseline: Target, request: LoadReq
   return samples
 }
 
+/**
+ * One round of one route: each server loaded for `seconds`, in `slices` runs
+ * taken in turns ABBA-style (first, second, second, first, first, second).
+ * This shared machine's speed swings within seconds: two identical baseline
+ * servers measured in 3 s runs one after the other differed by a standard
+ * deviation of 0.27 per round (0.67× to 1.40×), and by 0.10 (0.81× to 1.13×)
+ * in three interleaved 1 s slices each, eight rounds apiece.
+ */
+async function interleaved (first: Target, second: Target, request: LoadRequest, options: BenchOptions): Promise<[LoadResult, LoadResult]> {
+  const targets = [first, second] as const
+  const parts: [LoadResult[], LoadResult[]] = [[], []]
+  const sliceSeconds = options.seconds / options.slices
+  for (let slice = 0; slice < options.slices; slice++) {
+    for (const who of slice % 2 === 0 ? [0, 1] as const : [1, 0] as const) {
+      parts[who].push(await load(targets[who].port, request, sliceSeconds, options.connections))
+    }
+  }
+  return [combined(parts[0]), combined(parts[1])]
+}
+
 async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult[], memory: Results['memory'] }> {
   const samples = new Map<string, Array<{ errcat: LoadResult, baseline: LoadResult }>>()
   const cpuSamples = new Map<string, CpuSample[]>()
@@ -134,8 +156,7 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
         // Who goes first alternates (baseline-errcat, then errcat-baseline), so a
         // machine speeding up or slowing down during a pair favours neither side.
         const baselineFirst = round % 2 === 0
-        const first = await load((baselineFirst ? baseline : errcat).port, request, options.seconds, options.connections)
-        const second = await load((baselineFirst ? errcat : baseline).port, request, options.seconds, options.connections)
+        const [first, second] = await interleaved(baselineFirst ? baseline : errcat, baselineFirst ? errcat : baseline, request, options)
         const [baselineResult, errcatResult] = baselineFirst ? [first, second] : [second, first]
         afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
         const list = samples.get(route) ?? []
@@ -250,7 +271,7 @@ export function markdown (results: Results): string {
   const m = results.machine
   const lines = [
     `Measured ${results.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GiB, Node ${m.node} (${m.platform});`,
-    `${results.options.rounds} alternating rounds of ${results.options.seconds} s at ${results.options.connections} connections, who goes first alternating; the baseline gets the same request as errcat.`,
+    `${results.options.rounds} alternating rounds of ${results.options.seconds} s per server at ${results.options.connections} connections, each taken in ${results.options.slices} slices interleaved ABBA-style (who goes first alternating); the baseline gets the same request as errcat.`,
     'Medians shown; a ratio is the median of the rounds\' errcat/baseline pairs.',
     '',
     '| route | req/s | p50 ms | p99 ms | baseline req/s | baseline p99 ms | ratio |',
@@ -297,6 +318,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '3' },
+      slices: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '9' },
       'side-by-side-rounds': { type: 'string', default: '3' },
@@ -311,6 +333,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   })
   const results = await runBenchmark({
     seconds: Number(values.seconds),
+    slices: Math.max(1, Math.floor(Number(values.slices))),
     warmupSeconds: Number(values.warmup),
     rounds: Number(values.rounds),
     sideBySideRounds: Number(values['side-by-side-rounds']),

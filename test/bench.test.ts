@@ -14,7 +14,7 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
   t.equal(build.status, 0, build.status === 0 ? 'the bench compiles' : `the bench does not compile: ${build.stdout}`)
   const out = t.testdir({})
   const run = spawnSync(process.execPath, [join(root, 'dist-bench/bench/run.js'),
-    '--seconds', '1', '--warmup', '1', '--rounds', '1', '--side-by-side-rounds', '1', '--side-by-side-seconds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--probes', '1', '--engine-ms', '20', '--out', out
+    '--seconds', '1', '--slices', '2', '--warmup', '1', '--rounds', '1', '--side-by-side-rounds', '1', '--side-by-side-seconds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--probes', '1', '--engine-ms', '20', '--out', out
   ], { cwd: root, encoding: 'utf8', timeout: 180_000 })
   // 1 means a target was missed on this busy machine: the smoke run only proves the script works.
   t.ok(run.status === 0 || run.status === 1, `the script finishes (exit ${String(run.status)}): ${run.stderr.slice(-500)}`)
@@ -53,4 +53,17 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
   t.match(markdown, /\| route \| errcat CPU µs\/req \| baseline CPU µs\/req \| CPU ratio \|/)
   t.match(markdown, /\| engine path \| classifications\/s \|/)
   t.match(markdown, /\| target \| measured \| \|/)
+})
+
+test('slices of one server combine into requests over their total time, with median latencies', async (t) => {
+  const { combined } = await import('../bench/lib.js')
+  const slice = (requests: number, seconds: number, p99: number) => ({ rps: requests / seconds, p50: p99 / 2, p99, errors: 0, non2xx: requests === 0 ? 0 : 1, requests, seconds })
+  const whole = combined([slice(1000, 1, 4), slice(3000, 1, 2), slice(500, 0.5, 9)])
+  t.equal(whole.requests, 4500)
+  t.equal(whole.seconds, 2.5)
+  t.equal(whole.rps, 1800, 'requests over the total time, not the mean of the slices\' rates')
+  t.equal(whole.p99, 4, 'the median slice p99')
+  t.equal(whole.p50, 2)
+  t.equal(whole.non2xx, 3, 'counts add up')
+  t.equal(combined([]).rps, 0, 'no slices, no rate')
 })
