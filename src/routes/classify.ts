@@ -77,8 +77,20 @@ function outcomeFacts (result: Classification, code: string | null): Record<stri
   return { source: result.source, code, normalized_code: result.normalized_code, matched_by: result.matched_by }
 }
 
-/** Outcomes in the catalog's own spellings, made once per catalog and outcome. */
-const fixedOutcomes = new WeakMap<Catalog, Map<string, SerializedFact>>()
+/**
+ * Outcomes in the catalog's own spellings, made once per catalog and outcome,
+ * found by source, code, normalized code and matched_by: strings the catalog
+ * and the engine hold, so no key is built and hashed per call.
+ */
+type OutcomeMemo = Map<string | null, Map<string | null, Map<string, Map<string, SerializedFact>>>>
+const fixedOutcomes = new WeakMap<Catalog, OutcomeMemo>()
+
+/** The map under `key`, made empty if missing. */
+function within<K, V> (map: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let inner = map.get(key)
+  if (inner === undefined) map.set(key, inner = new Map())
+  return inner
+}
 
 /**
  * What the completion line records of a classification. Only a code the
@@ -102,12 +114,13 @@ function outcome (catalog: Catalog, result: Classification): SerializedFact {
     }
   }
   if (clientSpelling) return SerializedFact.fixed(outcomeFacts(result, logged))
-  let outcomes = fixedOutcomes.get(catalog)
-  if (outcomes === undefined) fixedOutcomes.set(catalog, outcomes = new Map())
-  // Unambiguous: none of the parts before the code holds a space, and a null source or code is empty.
-  const key = `${result.matched_by} ${result.normalized_code} ${result.source ?? ''} ${logged ?? ''}`
-  let fixed = outcomes.get(key)
-  if (fixed === undefined) outcomes.set(key, fixed = SerializedFact.fixed(outcomeFacts(result, logged)))
+  let memo = fixedOutcomes.get(catalog)
+  if (memo === undefined) fixedOutcomes.set(catalog, memo = new Map())
+  let byCode = memo.get(result.source)
+  if (byCode === undefined) memo.set(result.source, byCode = new Map())
+  const byMatch = within(within(byCode, logged), result.normalized_code)
+  let fixed = byMatch.get(result.matched_by)
+  if (fixed === undefined) byMatch.set(result.matched_by, fixed = SerializedFact.fixed(outcomeFacts(result, logged)))
   return fixed
 }
 
