@@ -86,7 +86,7 @@ type OutcomeMemo = Map<string | null, Map<string | null, Map<string, Map<string,
 const fixedOutcomes = new WeakMap<Catalog, OutcomeMemo>()
 
 /** The map under `key`, made empty if missing. */
-function within<K, V> (map: Map<K, Map<string, V>>, key: K): Map<string, V> {
+function within<K, K2, V> (map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
   let inner = map.get(key)
   if (inner === undefined) map.set(key, inner = new Map())
   return inner
@@ -116,9 +116,7 @@ function outcome (catalog: Catalog, result: Classification): SerializedFact {
   if (clientSpelling) return SerializedFact.fixed(outcomeFacts(result, logged))
   let memo = fixedOutcomes.get(catalog)
   if (memo === undefined) fixedOutcomes.set(catalog, memo = new Map())
-  let byCode = memo.get(result.source)
-  if (byCode === undefined) memo.set(result.source, byCode = new Map())
-  const byMatch = within(within(byCode, logged), result.normalized_code)
+  const byMatch = within(within(within(memo, result.source), logged), result.normalized_code)
   let fixed = byMatch.get(result.matched_by)
   if (fixed === undefined) byMatch.set(result.matched_by, fixed = SerializedFact.fixed(outcomeFacts(result, logged)))
   return fixed
