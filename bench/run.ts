@@ -115,10 +115,12 @@ async function sideBySideCpu (errcat: Target, baseline: Target, request: LoadReq
 /**
  * One round of one route: each server loaded for `seconds`, in `slices` runs
  * taken in turns ABBA-style (first, second, second, first, first, second).
- * This shared machine's speed swings within seconds: two identical baseline
- * servers measured in 3 s runs one after the other differed by a standard
- * deviation of 0.27 per round (0.67× to 1.40×), and by 0.10 (0.81× to 1.13×)
- * in three interleaved 1 s slices each, eight rounds apiece.
+ * This shared machine's speed swings within seconds, so the finer the turns,
+ * the more alike the conditions each pair meets. Two identical baseline
+ * servers, eight rounds apiece, differed by a standard deviation of 0.27 per
+ * round in 3 s runs one after the other, 0.10 in three 1 s slices, and 0.03
+ * to 0.06 in twelve 0.25 s slices (mean ratio 1.00: the connections each
+ * slice opens cost both sides alike).
  */
 async function interleaved (first: Target, second: Target, request: LoadRequest, options: BenchOptions): Promise<[LoadResult, LoadResult]> {
   const targets = [first, second] as const
@@ -318,7 +320,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '3' },
-      slices: { type: 'string', default: '3' },
+      slices: { type: 'string', default: '12' },
       warmup: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '9' },
       'side-by-side-rounds': { type: 'string', default: '3' },
