@@ -1,5 +1,6 @@
 // The inputs the benchmarks send: one per matching path, as gateways send them.
-import type { ClassifyInput } from '../src/engine/classify.js'
+import { classify, type Classification, type ClassifyInput } from '../src/engine/classify.js'
+import type { Catalog } from '../src/catalog/types.js'
 
 export const SCAIGRID_RATE_LIMIT = '{"status":"error","error":{"code":"BACKEND_RATE_LIMITED","message":"Backend rate limit exceeded — please retry later","retry_after":30},"meta":{"request_id":"req_abc123"}}'
 export const ONECLI_TEMPLATE = '{"error":"Unknown provider: slack"}'
@@ -23,4 +24,9 @@ export function batchBody (size: number): string {
     return { status: input.status, body: input.body, content_type: input.contentType ?? undefined }
   })
   return JSON.stringify({ items })
+}
+
+/** One classify() call per matching path against `catalog`, for timing. */
+export function engineCalls (catalog: Catalog): Record<string, () => Classification> {
+  return Object.fromEntries(Object.entries(ENGINE_CASES).map(([name, input]) => [name, () => classify(input, catalog)]))
 }

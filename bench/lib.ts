@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { cpus, totalmem } from 'node:os'
 import autocannon from 'autocannon'
+import { median } from './timing.js'
 
 /** Runs a sibling script the way this one runs: compiled .js, or .ts under tap's loader. */
 export function siblingScript (name: string, from: string): string {
@@ -131,8 +132,4 @@ export function machine (): { cpu: string, cores: number, memory_gb: number, nod
   }
 }
 
-export function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
+export { median }

@@ -10,12 +10,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { loadCatalog } from '../src/catalog/load.js'
-import { classify } from '../src/engine/classify.js'
 import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/paths.js'
-import { ENGINE_CASES, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
+import { engineCalls, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
 import { SERVICE_NODE_FLAGS, combined, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult, type Target } from './lib.js'
 import { writeSyntheticCatalog } from './synthetic.js'
-import { timePerCall } from './timing.js'
+import { timeEachInTurns } from './timing.js'
 
 export const BATCH_SIZE = 100
 
@@ -206,42 +205,47 @@ async function httpRounds (options: BenchOptions): Promise<{ routes: RouteResult
 
 async function engineBench (milliseconds: number): Promise<Record<string, number>> {
   const catalog = await loadCatalog(BUNDLED_CATALOG_DIR)
-  const perSecond: Record<string, number> = {}
-  for (const [name, input] of Object.entries(ENGINE_CASES)) perSecond[name] = 1e9 / timePerCall(() => classify(input, catalog), milliseconds)
-  return perSecond
+  const perCallNs = timeEachInTurns(engineCalls(catalog), milliseconds)
+  return Object.fromEntries(Object.entries(perCallNs).map(([name, ns]) => [name, 1e9 / ns]))
+}
+
+interface ProbeLine { entries: number, boot_ms: number, rss_bytes: number, per_case_ns: Record<string, number> }
+
+function probe (dir: string, probeMs: number): ProbeLine {
+  const run = spawnSync(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 2 ** 20
+  })
+  if (run.status !== 0) throw new Error(`scale probe of ${dir} failed: ${run.stderr}`)
+  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as ProbeLine
 }
 
 async function scaling (factors: number[], probeMs: number, probes: number): Promise<ScalePoint[]> {
-  const points: ScalePoint[] = []
   const work = await mkdtemp(join(tmpdir(), 'errcat-scale-'))
   try {
-    for (const factor of [1, ...factors]) {
-      const dir = factor === 1 ? BUNDLED_CATALOG_DIR : join(work, `x${factor}`)
-      if (factor !== 1) await writeSyntheticCatalog(dir, factor)
-      // Each point is the median of several probes, each in a fresh process:
-      // one boot on a shared machine can be a second off.
-      const lines = Array.from({ length: probes }, () => {
-        const probe = spawnSync(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, '--expose-gc', siblingScript('scale-probe', import.meta.url), dir, String(probeMs)], {
-          encoding: 'utf8',
-          maxBuffer: 16 * 2 ** 20
-        })
-        if (probe.status !== 0) throw new Error(`scale probe ${factor}x failed: ${probe.stderr}`)
-        return JSON.parse(probe.stdout.trim().split('\n').pop() as string) as { entries: number, boot_ms: number, rss_bytes: number, per_case_ns: Record<string, number> }
-      })
-      const first = lines[0] as (typeof lines)[number]
-      const line = {
-        entries: first.entries,
-        boot_ms: median(lines.map((probe) => probe.boot_ms)),
-        rss_bytes: median(lines.map((probe) => probe.rss_bytes)),
-        per_case_ns: Object.fromEntries(Object.keys(first.per_case_ns).map((name) => [name, median(lines.map((probe) => probe.per_case_ns[name] ?? 0))]))
-      }
-      points.push({ factor, entries: line.entries, boot_ms: line.boot_ms, rss_mb: line.rss_bytes / 2 ** 20, per_case_ns: line.per_case_ns })
-      process.stderr.write(`scale ${factor}x: ${line.entries} entries, boot ${Math.round(line.boot_ms)} ms\n`)
+    const sizes = [1, ...factors].map((factor) => ({ factor, dir: factor === 1 ? BUNDLED_CATALOG_DIR : join(work, `x${factor}`), lines: [] as ProbeLine[] }))
+    for (const size of sizes) if (size.factor !== 1) await writeSyntheticCatalog(size.dir, size.factor)
+    // Each point is the median of several probes, each in a fresh process (one
+    // boot on a shared machine can be a second off), and the sizes take turns
+    // probe by probe, so a slow minute of the machine meets every size alike.
+    for (let round = 0; round < probes; round++) {
+      for (const size of sizes) size.lines.push(probe(size.dir, probeMs))
     }
+    return sizes.map(({ factor, lines }) => {
+      const first = lines[0] as ProbeLine
+      const point = {
+        factor,
+        entries: first.entries,
+        boot_ms: median(lines.map((line) => line.boot_ms)),
+        rss_mb: median(lines.map((line) => line.rss_bytes)) / 2 ** 20,
+        per_case_ns: Object.fromEntries(Object.keys(first.per_case_ns).map((name) => [name, median(lines.map((line) => line.per_case_ns[name] ?? 0))]))
+      }
+      process.stderr.write(`scale ${factor}x: ${point.entries} entries, boot ${Math.round(point.boot_ms)} ms\n`)
+      return point
+    })
   } finally {
     await rm(work, { recursive: true, force: true })
   }
-  return points
 }
 
 function evaluate (routes: RouteResult[], scale: ScalePoint[], memory: Results['memory']): Results['targets'] {

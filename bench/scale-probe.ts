@@ -3,9 +3,8 @@
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { loadCatalog } from '../src/catalog/load.js'
-import { classify } from '../src/engine/classify.js'
-import { ENGINE_CASES } from './cases.js'
-import { timePerCall } from './timing.js'
+import { engineCalls } from './cases.js'
+import { timeEachInTurns } from './timing.js'
 
 const [dir = '', msArg = '300'] = process.argv.slice(2)
 const started = performance.now()
@@ -16,9 +15,6 @@ const bootMs = performance.now() - started
 global.gc?.()
 const rssBytes = process.memoryUsage().rss
 
-const perCaseNs: Record<string, number> = {}
-for (const [name, input] of Object.entries(ENGINE_CASES)) {
-  perCaseNs[name] = timePerCall(() => classify(input, catalog), Number(msArg))
-}
+const perCaseNs = timeEachInTurns(engineCalls(catalog), Number(msArg))
 await app.close()
 process.stdout.write(JSON.stringify({ entries: catalog.allEntries.length, boot_ms: bootMs, rss_bytes: rssBytes, per_case_ns: perCaseNs }) + '\n')

@@ -67,3 +67,15 @@ test('slices of one server combine into requests over their total time, with med
   t.equal(whole.non2xx, 3, 'counts add up')
   t.equal(combined([]).rps, 0, 'no slices, no rate')
 })
+
+test('functions timed in turns keep their names, and a call with more work measures dearer', async (t) => {
+  const { timeEachInTurns, median, lastSink } = await import('../bench/timing.js')
+  const work = (n: number) => () => { let sum = 0; for (let i = 0; i < n; i++) sum += i % 7; return sum }
+  const times = timeEachInTurns({ light: work(50), heavy: work(5000) }, 100, 5)
+  t.same(Object.keys(times), ['light', 'heavy'])
+  t.equal(lastSink(), work(5000)(), 'each result is kept, so no call can be optimized away')
+  t.ok((times.light ?? 0) > 0, `a light call has a cost (${String(times.light)} ns)`)
+  t.ok((times.heavy ?? 0) > 10 * (times.light ?? Infinity), `a hundredfold loop measures over ten times dearer (${String(times.heavy)} vs ${String(times.light)} ns)`)
+  t.equal(median([5, 1, 3]), 3)
+  t.equal(median([4, 1, 3, 2]), 2.5)
+})
