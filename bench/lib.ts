@@ -131,5 +131,3 @@ export function machine (): { cpu: string, cores: number, memory_gb: number, nod
     platform: `${process.platform} ${process.arch}`
   }
 }
-
-export { median }

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url'
 import { loadCatalog } from '../src/catalog/load.js'
 import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/paths.js'
 import { engineCalls, NGINX_502, ONECLI_TEMPLATE, SCAIGRID_RATE_LIMIT, batchBody } from './cases.js'
-import { SERVICE_NODE_FLAGS, combined, load, machine, median, siblingScript, startTarget, type LoadRequest, type LoadResult, type Target } from './lib.js'
+import { SERVICE_NODE_FLAGS, combined, load, machine, siblingScript, startTarget, type LoadRequest, type LoadResult, type Target } from './lib.js'
 import { writeSyntheticCatalog } from './synthetic.js'
-import { timeEachInTurns } from './timing.js'
+import { median, timeEachInTurns } from './timing.js'
 
 export const BATCH_SIZE = 100
 
