@@ -1,7 +1,7 @@
 // One point of the scaling curve, in a process of its own so that its RSS is
 // its own: `scale-probe <catalog-dir> <ms-per-case>`. Prints one JSON line.
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { buildApp } from '../src/ops/app.js'
+import { loadConfig } from '../src/ops/config.js'
 import { loadCatalog } from '../src/catalog/load.js'
 import { engineCalls } from './cases.js'
 import { timeEachInTurns } from './timing.js'

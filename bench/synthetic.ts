@@ -7,7 +7,7 @@
 import { mkdir, readFile, readdir, writeFile, copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { BUNDLED_CATALOG_DIR } from '../src/paths.js'
+import { BUNDLED_CATALOG_DIR } from '../src/catalog/paths.js'
 
 interface SourceSpec { id: string, entries: Array<Record<string, unknown>> }
 

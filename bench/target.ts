@@ -8,9 +8,9 @@
 // of receiving that request, not the cost of a POST body over a GET.
 import Fastify from 'fastify'
 import pino from 'pino'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { BUNDLED_CATALOG_DIR } from '../src/paths.js'
+import { buildApp } from '../src/ops/app.js'
+import { loadConfig } from '../src/ops/config.js'
+import { BUNDLED_CATALOG_DIR } from '../src/catalog/paths.js'
 
 const kind = process.argv[2]
 // pino's default destination writes synchronously; an async one re-measures its whole

@@ -9,12 +9,12 @@ import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
 import {
-  NORMALIZED_CODES, SourceFile, TaxonomyFile, type EntryFile, type NormalizedCode, type RetryPolicy, type TaxonomyCodeFile
+  NORMALIZED_CODES, SourceFile, TaxonomyFile,
+  type ConditionFile, type EntryFile, type FingerprintFile, type MessageHint, type NormalizedCode, type RetryPolicy, type TaxonomyCodeFile
 } from './schema.js'
 import { buildPatternRule } from './patterns.js'
-import { isMixedCase } from './codes.js'
 import { parseTemplate, sampleOf, TemplateIndex, TemplateSyntaxError, type CompiledTemplate } from './templates.js'
-import type { Catalog, Entry, EntryKind, SourceIndex, TaxonomyCode } from './types.js'
+import type { Catalog, Condition, Entry, EntryKind, Fingerprint, SourceIndex, TaxonomyCode } from './types.js'
 
 export const TAXONOMY_FILE = 'taxonomy.yaml'
 /**
@@ -80,6 +80,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
   const policies = defaultPolicies(taxonomy)
   const sources = new Map<string, SourceIndex>()
   const allEntries: Entry[] = []
+  const fingerprints: Fingerprint[] = []
   for (const file of sourceFiles) {
     const path = join(dir, file.name)
     const spec = validated(SourceFile, file, dir)
@@ -90,7 +91,10 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     const index = buildSource(spec, path, taxonomy, policies)
     sources.set(spec.id, index)
     for (const entry of index.entries) allEntries.push(entry)
+    spec.fingerprints?.forEach((item, i) => fingerprints.push(buildFingerprint(spec.id, item, path, `fingerprints[${i}]`)))
   }
+  // Marks first: a shape counts only when no mark decides.
+  fingerprints.sort((a, b) => (a.strength === b.strength ? 0 : a.strength === 'mark' ? -1 : 1))
 
   let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
@@ -105,6 +109,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     sourceIds: Object.freeze([...sources.keys()]),
     sources,
     sourceList: Object.freeze([...sources.values()]),
+    fingerprints: Object.freeze(fingerprints),
     taxonomy,
     allEntries: Object.freeze(allEntries),
     // Built on the first search, not at boot: a large catalog boots faster, and most never search.
@@ -171,6 +176,34 @@ function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, T
 }
 
 type EntryLike = Omit<EntryFile, 'code'> & { code?: string, type?: string }
+
+const PATH_TESTS = ['is', 'is_not', 'present', 'equals', 'contains'] as const
+
+function buildCondition (item: ConditionFile, path: string, where: string): Condition {
+  const tests = PATH_TESTS.filter((test) => item[test] !== undefined)
+  if (item.sse_event !== undefined) {
+    if (item.path !== undefined || tests.length > 0) throw new CatalogError(path, where, 'sse_event', 'an sse_event condition has no path and no other test')
+    return Object.freeze({ test: 'sse_event', event: item.sse_event })
+  }
+  if (item.path === undefined) throw new CatalogError(path, where, 'path', 'a condition needs a path, or sse_event')
+  if (tests.length !== 1) throw new CatalogError(path, where, 'path', `a condition sets exactly one of ${PATH_TESTS.join(', ')}`)
+  const keys = Object.freeze(item.path.split('.'))
+  if (item.is !== undefined) return Object.freeze({ path: keys, test: 'is', kind: item.is })
+  if (item.is_not !== undefined) return Object.freeze({ path: keys, test: 'is_not', kind: item.is_not })
+  if (item.present !== undefined) return Object.freeze({ path: keys, test: 'present', present: item.present })
+  if (item.equals !== undefined) return Object.freeze({ path: keys, test: 'equals', value: item.equals })
+  return Object.freeze({ path: keys, test: 'contains', text: item.contains as string })
+}
+
+function buildFingerprint (source: string, item: FingerprintFile, path: string, where: string): Fingerprint {
+  return Object.freeze({
+    source,
+    evidence: item.evidence,
+    strength: item.strength ?? 'shape',
+    all: Object.freeze(item.all.map((condition, i) => buildCondition(condition, path, `${where}.all[${i}]`))),
+    any: Object.freeze((item.any ?? []).map((condition, i) => buildCondition(condition, path, `${where}.any[${i}]`)))
+  })
+}
 /**
  * Names the i-th item of a list in an error message, such as `entries[3] ("AUTH_FAILED")`;
  * called only when there is an error to report. One per list, not a closure per entry.
@@ -193,6 +226,7 @@ function settled (retry: RetryPolicy): RetryPolicy {
 function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>, policies: ReadonlyMap<NormalizedCode, RetryPolicy>): SourceIndex {
   const source = spec.id
   const entries: Entry[] = []
+  const messageHints = new Map<Entry, readonly MessageHint[]>()
   // Runs once per entry: a catalog of hundreds of thousands of entries boots in
   // seconds only if this allocates little (shared default policies, no copies).
   const toEntry = (item: EntryLike, kind: EntryKind, where: Where, i: number, code: string): Entry => {
@@ -215,7 +249,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
       retry,
       // The parsed file is errcat's own: freeze its object rather than copy it.
       remediation: Object.freeze(item.remediation),
-      origin: item.origin ?? 'seed'
+      origin: item.origin ?? 'error_reference'
     }
     if (item.message !== undefined) entry.message = item.message
     if (item.template !== undefined) entry.template = item.template
@@ -223,11 +257,12 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (item.notes !== undefined) entry.notes = item.notes
     if (item.inferred !== undefined) entry.inferred = Object.freeze(withoutDuplicates(item.inferred)) as string[]
     entries.push(Object.freeze(entry))
+    if (item.message_hints !== undefined) messageHints.set(entry, Object.freeze(item.message_hints.map((hint) => Object.freeze(hint))))
     return entry
   }
 
   const byCode = new Map<string, Entry>()
-  const mixedCaseCodes = new Map<string, Entry[]>()
+  const byLowerCode = new Map<string, Entry[]>()
   const byMessage = new Map<string, Entry>()
   const templates: CompiledTemplate[] = []
   const entryAt: Where = (i) => `entries[${i}] (${JSON.stringify(spec.entries[i]?.code)})`
@@ -237,7 +272,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     const kind: EntryKind = item.template !== undefined ? 'template' : item.message !== undefined ? 'message' : 'code'
     const entry = toEntry(item, kind, entryAt, i, item.code)
     byCode.set(entry.code, entry)
-    if (isMixedCase(entry.code)) push(mixedCaseCodes, entry.code.toLowerCase(), entry)
+    push(byLowerCode, entry.code.toLowerCase(), entry)
     if (item.message !== undefined) {
       if (byMessage.has(item.message)) throw new CatalogError(path, entryAt(i), 'message', 'the same message belongs to another entry')
       byMessage.set(item.message, entry)
@@ -255,13 +290,13 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   checkTemplateOverlaps(templates, templateIndex, path)
 
   const byType = new Map<string, Entry>()
-  const mixedCaseTypes = new Map<string, Entry[]>()
+  const byLowerType = new Map<string, Entry[]>()
   const typeAt: Where = (i) => `types[${i}] (${JSON.stringify(spec.types?.[i]?.type)})`
   spec.types?.forEach((item, i) => {
     if (byType.has(item.type)) throw new CatalogError(path, typeAt(i), 'type', 'appears twice in this source')
     const entry = toEntry(item, 'type', typeAt, i, item.type)
     byType.set(item.type, entry)
-    if (isMixedCase(item.type)) push(mixedCaseTypes, item.type.toLowerCase(), entry)
+    push(byLowerType, item.type.toLowerCase(), entry)
   })
 
   const patternAt: Where = (i) => `patterns[${i}] (${JSON.stringify(spec.patterns?.[i]?.code)})`
@@ -283,19 +318,22 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     info: Object.freeze({
       id: source,
       name: spec.name,
+      reference: spec.reference,
       docs: Object.freeze([...spec.docs]) as string[],
       envelope: spec.envelope,
       diagnostic_tool: spec.diagnostic_tool ?? null,
       entry_count: entries.length
     }),
     byCode,
-    mixedCaseCodes: freezeLists(mixedCaseCodes),
+    byLowerCode: freezeLists(byLowerCode),
     byMessage,
     byType,
-    mixedCaseTypes: freezeLists(mixedCaseTypes),
+    byLowerType: freezeLists(byLowerType),
     byStatus,
     patterns: Object.freeze(patterns),
     templates: templateIndex,
+    messageHints,
+    unlistedCodes: spec.unlisted_codes?.is ?? null,
     entries: Object.freeze(entries)
   })
 }

@@ -1,5 +1,7 @@
-// The catalog's file format, as TypeBox schemas. The types come from Static<>,
-// and `npm run catalog:schema` writes catalog/schema/*.json from these for editors.
+// The catalog as TypeBox schemas: the files people edit (validated at load,
+// and written to catalog/schema/*.json for editors by `npm run catalog:schema`)
+// and the catalog's answer shapes (an entry, a source, a normalized code).
+// Every catalog type comes from these through Static<>.
 import { Type, type Static } from '@sinclair/typebox'
 
 export const NORMALIZED_CODES = [
@@ -27,7 +29,8 @@ export const NormalizedCode = Type.Union(NORMALIZED_CODES.map((code) => Type.Lit
 export type NormalizedCode = Static<typeof NormalizedCode>
 
 export const RETRY_STRATEGIES = ['none', 'retry_after', 'exponential_backoff'] as const
-export const RetryStrategy = Type.Union(RETRY_STRATEGIES.map((s) => Type.Literal(s)))
+export const RetryStrategy = Type.Union(RETRY_STRATEGIES.map((strategy) => Type.Literal(strategy)))
+export type RetryStrategy = Static<typeof RetryStrategy>
 
 const HttpStatus = Type.Integer({ minimum: 100, maximum: 599 })
 const NonEmpty = Type.String({ minLength: 1 })
@@ -52,8 +55,12 @@ export const Remediation = Type.Object({
 }, { $id: 'Remediation', additionalProperties: false })
 export type Remediation = Static<typeof Remediation>
 
-/** Where a fact comes from: the seed reference page, or the platform's public docs (shared platforms notes). */
-export const Origin = Type.Union([Type.Literal('seed'), Type.Literal('platform_docs')])
+export const ORIGINS = ['error_reference', 'platform_docs'] as const
+/** Where an entry's facts come from: the platform's error-code reference page, or its other public documentation. */
+export const Origin = Type.Union(ORIGINS.map((origin) => Type.Literal(origin)), {
+  description: 'error_reference: the platform\'s error-code reference page (its source\'s reference); platform_docs: its other public documentation.'
+})
+export type Origin = Static<typeof Origin>
 
 /** Fields an entry may mark as inferred because no source states them. */
 export const InferableField = Type.Union([
@@ -63,6 +70,17 @@ export const InferableField = Type.Union([
   Type.Literal('retry')
 ])
 
+/**
+ * A sentence put before the entry's action when the upstream message names
+ * something the action depends on, such as which of several surfaces
+ * refused the call.
+ */
+export const MessageHint = Type.Object({
+  contains: Type.String({ minLength: 1, description: 'Text the upstream message contains, ignoring case.' }),
+  action: Type.String({ minLength: 1, description: 'The sentence that goes before the entry\'s action.' })
+}, { additionalProperties: false })
+export type MessageHint = Static<typeof MessageHint>
+
 const EntryCommon = {
   normalized_code: NormalizedCode,
   http_status: Type.Union([HttpStatus, Type.Null()]),
@@ -71,6 +89,7 @@ const EntryCommon = {
   type: Type.Optional(NonEmpty),
   retry: Type.Optional(RetryOverride),
   remediation: Remediation,
+  message_hints: Type.Optional(Type.Array(MessageHint, { minItems: 1, description: 'Tried in order; the first whose text the message contains is used.' })),
   notes: Type.Optional(NonEmpty),
   // No uniqueItems: checking it hashes every array, a tenth of the boot time of a large catalog; the loader drops repeats.
   inferred: Type.Optional(Type.Array(InferableField, { minItems: 1 })),
@@ -79,7 +98,7 @@ const EntryCommon = {
 
 /**
  * One error of a platform. `code` is the platform's exact spelling, or for
- * message-only platforms (onecli) a stable slug. `message` is an exact message;
+ * message-only platforms a stable slug. `message` is an exact message;
  * `template` is a message with `{name}` placeholders.
  */
 export const EntryFile = Type.Object({
@@ -98,9 +117,9 @@ export const TypeRuleFile = Type.Object({
 export type TypeRuleFile = Static<typeof TypeRuleFile>
 
 /**
- * A rule for codes the catalog does not list one by one, such as ScaiGrid's
- * `{MODULE}_{NAME}` module codes or Nullspace's fallbacks. `code` names the rule
- * (for example `*_NOT_FOUND`). At least one of prefix, suffix or contains is set,
+ * A rule for codes the catalog does not list one by one, such as a
+ * platform's `{MODULE}_{NAME}` module codes. `code` names the rule (for
+ * example `*_NOT_FOUND`). At least one of prefix, suffix or contains is set,
  * and every one that is set must hold. Matching is case-sensitive unless
  * `ignore_case` is true. Rules are tried in file order; the first that holds wins.
  */
@@ -114,7 +133,7 @@ export const PatternRuleFile = Type.Object({
 }, { additionalProperties: false })
 export type PatternRuleFile = Static<typeof PatternRuleFile>
 
-/** A platform's guidance for a bare HTTP status (onecli publishes one row per status). */
+/** A platform's guidance for a bare HTTP status. */
 export const StatusRuleFile = Type.Object({
   code: NonEmpty,
   ...EntryCommon,
@@ -122,12 +141,65 @@ export const StatusRuleFile = Type.Object({
 }, { additionalProperties: false })
 export type StatusRuleFile = Static<typeof StatusRuleFile>
 
+/**
+ * Kinds of value a condition can ask for. `string` is a non-empty string;
+ * `snake_case` is two words or more joined by underscores, in any case, such
+ * as `rate_limited` or `QUOTA_EXCEEDED`; `upper_snake` is that in uppercase.
+ */
+export const VALUE_KINDS = ['string', 'object', 'array', 'number', 'boolean', 'snake_case', 'upper_snake'] as const
+export const ValueKind = Type.Union(VALUE_KINDS.map((kind) => Type.Literal(kind)))
+export type ValueKind = Static<typeof ValueKind>
+
+const BodyPath = Type.String({
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$',
+  description: 'A dotted path into the JSON body, such as error.code.'
+})
+
+/**
+ * One test of a response. A path condition sets exactly one of is, is_not,
+ * present, equals or contains; `sse_event` holds when a server-sent event
+ * stream carried an event of that name.
+ */
+export const ConditionFile = Type.Object({
+  path: Type.Optional(BodyPath),
+  is: Type.Optional(ValueKind),
+  is_not: Type.Optional(ValueKind),
+  present: Type.Optional(Type.Boolean({ description: 'true: the path holds a value, null included; false: it holds none.' })),
+  equals: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  contains: Type.Optional(Type.String({ minLength: 1, description: 'A list that holds this string, or a string that contains it.' })),
+  sse_event: Type.Optional(NonEmpty)
+}, { additionalProperties: false })
+export type ConditionFile = Static<typeof ConditionFile>
+
+export const FINGERPRINT_STRENGTHS = ['mark', 'shape'] as const
+/**
+ * How a source's responses look. A `mark` is something only this source
+ * sends; a `shape` is a layout it shares with others, which counts only when
+ * no mark decides. When several sources' fingerprints of the same strength
+ * fit one response, none of them settles its source.
+ */
+export const FingerprintFile = Type.Object({
+  evidence: Type.String({ minLength: 1, description: 'What the fingerprint recognises, in a few words.' }),
+  strength: Type.Optional(Type.Union(FINGERPRINT_STRENGTHS.map((strength) => Type.Literal(strength)), { default: 'shape' })),
+  all: Type.Array(ConditionFile, { minItems: 1, description: 'Every condition must hold.' }),
+  any: Type.Optional(Type.Array(ConditionFile, { minItems: 1, description: 'At least one of these must hold too.' }))
+}, { additionalProperties: false })
+export type FingerprintFile = Static<typeof FingerprintFile>
+
 export const SourceFile = Type.Object({
   id: Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
   name: NonEmpty,
-  docs: Type.Array(NonEmpty, { minItems: 1 }),
+  reference: Type.String({ minLength: 1, description: 'The platform\'s error-code reference page: where the entries of origin error_reference come from.' }),
+  docs: Type.Array(NonEmpty, { minItems: 1, description: 'The platform\'s public error documentation.' }),
   envelope: NonEmpty,
   diagnostic_tool: Type.Optional(NonEmpty),
+  fingerprints: Type.Optional(Type.Array(FingerprintFile, { minItems: 1 })),
+  unlisted_codes: Type.Optional(Type.Object({
+    is: ValueKind
+  }, {
+    additionalProperties: false,
+    description: 'A code no source lists but spelled this way is still taken as this source\'s, when no other source spells codes so.'
+  })),
   entries: Type.Array(EntryFile, { minItems: 1 }),
   types: Type.Optional(Type.Array(TypeRuleFile)),
   patterns: Type.Optional(Type.Array(PatternRuleFile)),
@@ -150,3 +222,52 @@ export const TaxonomyFile = Type.Object({
   codes: Type.Array(TaxonomyCodeFile, { minItems: 1 })
 }, { $id: 'TaxonomyFile', additionalProperties: false })
 export type TaxonomyFile = Static<typeof TaxonomyFile>
+
+// The catalog's answer shapes. Their $ids name them as OpenAPI components.
+
+export const ENTRY_KINDS = ['code', 'message', 'template', 'type', 'pattern', 'status'] as const
+
+/** One catalog entry as errcat answers it, its retry policy resolved against the taxonomy. */
+export const Entry = Type.Object({
+  source: Type.String(),
+  code: Type.String({ description: 'The platform\'s exact spelling; for message entries, a stable slug; for pattern rules, the rule\'s name.' }),
+  kind: Type.Union(ENTRY_KINDS.map((kind) => Type.Literal(kind)), {
+    description: 'What the entry matches: a code, an exact message, a message template, an envelope type, a code pattern, or a bare HTTP status.'
+  }),
+  normalized_code: Type.Ref(NormalizedCode),
+  http_status: Type.Union([Type.Integer(), Type.Null()]),
+  title: Type.String(),
+  description: Type.String(),
+  retry: Type.Ref(RetryPolicy),
+  remediation: Type.Ref(Remediation),
+  origin: Origin,
+  message: Type.Optional(Type.String()),
+  template: Type.Optional(Type.String()),
+  type: Type.Optional(Type.String({ description: 'The envelope type value that goes with this error.' })),
+  notes: Type.Optional(Type.String()),
+  inferred: Type.Optional(Type.Array(Type.String(), { description: 'Fields no source states, inferred by errcat.' }))
+}, { $id: 'Entry' })
+export type Entry = Static<typeof Entry>
+export type EntryKind = Entry['kind']
+
+export const Source = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  reference: Type.String({ description: 'The platform\'s error-code reference page.' }),
+  docs: Type.Array(Type.String(), { description: 'The platform\'s public error documentation.' }),
+  envelope: Type.String({ description: 'The shapes of the platform\'s error bodies.' }),
+  diagnostic_tool: Type.Union([Type.String(), Type.Null()], { description: 'The platform\'s CLI named in diagnostics, if any.' }),
+  entry_count: Type.Integer({ minimum: 0 })
+}, { $id: 'Source' })
+export type Source = Static<typeof Source>
+
+export const TaxonomyCode = Type.Object({
+  code: Type.Ref(NormalizedCode),
+  meaning: Type.String(),
+  http_status: Type.Array(Type.Integer()),
+  grpc_code: Type.String(),
+  retry: Type.Ref(RetryPolicy),
+  retry_note: Type.Optional(Type.String()),
+  remediation: Type.Ref(Remediation)
+}, { $id: 'TaxonomyCode' })
+export type TaxonomyCode = Static<typeof TaxonomyCode>

@@ -1,62 +1,44 @@
 // The catalog as the rest of errcat sees it: resolved entries and immutable
-// indexes built once at load. Nothing outside src/catalog reads the YAML files.
-import type { NormalizedCode, RetryPolicy, Remediation } from './schema.js'
+// indexes built once at load. Nothing outside src/catalog reads the files.
+import type { Entry, MessageHint, NormalizedCode, Source, TaxonomyCode, ValueKind } from './schema.js'
 import type { TemplateIndex } from './templates.js'
 import type { PatternRule } from './patterns.js'
 
-export type EntryKind = 'code' | 'message' | 'template' | 'type' | 'pattern' | 'status'
+export type { Entry, EntryKind, NormalizedCode, Source, TaxonomyCode } from './schema.js'
 
-/** One catalog entry with its retry policy resolved against the taxonomy. */
-export interface Entry {
+/** A fingerprint condition, its path split into property names. */
+export type Condition =
+  | { path: readonly string[], test: 'is' | 'is_not', kind: ValueKind }
+  | { path: readonly string[], test: 'present', present: boolean }
+  | { path: readonly string[], test: 'equals', value: string | number | boolean }
+  | { path: readonly string[], test: 'contains', text: string }
+  | { test: 'sse_event', event: string }
+
+export interface Fingerprint {
   source: string
-  code: string
-  kind: EntryKind
-  normalized_code: NormalizedCode
-  http_status: number | null
-  title: string
-  description: string
-  retry: RetryPolicy
-  remediation: Remediation
-  origin: 'seed' | 'platform_docs'
-  message?: string
-  template?: string
-  type?: string
-  notes?: string
-  inferred?: string[]
-}
-
-export interface TaxonomyCode {
-  code: NormalizedCode
-  meaning: string
-  http_status: number[]
-  grpc_code: string
-  retry: RetryPolicy
-  retry_note?: string
-  remediation: Remediation
-}
-
-export interface SourceInfo {
-  id: string
-  name: string
-  docs: string[]
-  envelope: string
-  diagnostic_tool: string | null
-  entry_count: number
+  evidence: string
+  strength: 'mark' | 'shape'
+  all: readonly Condition[]
+  any: readonly Condition[]
 }
 
 export interface SourceIndex {
-  info: SourceInfo
+  info: Source
   /** Entries keyed by the platform's exact code (kinds code, message, template). */
   byCode: ReadonlyMap<string, Entry>
-  /** byCode's entries spelled in mixed case, by lowercased code: the rest are found ignoring case through byCode (see codes.ts). */
-  mixedCaseCodes: ReadonlyMap<string, readonly Entry[]>
+  /** The same entries by lowercased code: every spelling of a code that differs only in case. */
+  byLowerCode: ReadonlyMap<string, readonly Entry[]>
   byMessage: ReadonlyMap<string, Entry>
   byType: ReadonlyMap<string, Entry>
-  /** byType's entries spelled in mixed case, by lowercased type. */
-  mixedCaseTypes: ReadonlyMap<string, readonly Entry[]>
+  /** Type rules by lowercased type. */
+  byLowerType: ReadonlyMap<string, readonly Entry[]>
   byStatus: ReadonlyMap<number, Entry>
   patterns: readonly PatternRule[]
   templates: TemplateIndex
+  /** The hints of the entries that have any. */
+  messageHints: ReadonlyMap<Entry, readonly MessageHint[]>
+  /** How codes this source does not list are spelled, when it says. */
+  unlistedCodes: ValueKind | null
   entries: readonly Entry[]
 }
 
@@ -67,8 +49,10 @@ export interface Catalog {
   dir: string
   sourceIds: readonly string[]
   sources: ReadonlyMap<string, SourceIndex>
-  /** The same indexes as `sources`, in order, so a request iterates them without building a list. */
+  /** The same indexes as `sources`, in order. */
   sourceList: readonly SourceIndex[]
+  /** Every source's fingerprints, marks first. */
+  fingerprints: readonly Fingerprint[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
   /** Every entry of every kind, in source and file order (for search and suggestions). */
   allEntries: readonly Entry[]

@@ -3,15 +3,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { loadCatalog } from '../catalog/load.js'
 import type { Catalog } from '../catalog/types.js'
-import { loadConfig } from '../config.js'
 import { classify } from '../engine/classify.js'
-import { lookup, search, unknownCode, DEFAULT_SEARCH_LIMIT } from '../engine/lookup.js'
-import { MAX_PARAM_LENGTH } from '../plugins/problem-handling.js'
-import { problemType } from '../problems.js'
-import { renderClassification, renderLookup, renderProblem, renderSearch } from '../render/text.js'
+import { lookup, search, unknownCode } from '../engine/lookup.js'
+import {
+  CODE_LENGTH_LIMIT, DEFAULT_SEARCH_LIMIT, QUERY_LENGTH_LIMIT, SEARCH_OFFSET_LIMIT, SEARCH_PAGE_LIMIT
+} from '../engine/limits.js'
+import { EngineSettings, readSettings } from '../engine/settings.js'
+import { renderClassification, renderLookup, renderProblem, renderSearch } from '../engine/text.js'
+import { PROBLEMS, problemType } from '../http/problems.js'
 import { EXIT, USAGE } from './help.js'
 import {
-  catalogDirFor, integerOption, normalizedCodeOption, readBody, upstreamHeaders, UsageError, type CliIo
+  catalogDirFor, headerLines, integerOption, normalizedCodeOption, readBody, UsageError, type CliIo
 } from './options.js'
 
 type Options = NonNullable<ParseArgsConfig['options']>
@@ -56,14 +58,15 @@ export async function lookupCommand (args: readonly string[], io: CliIo): Promis
   if (values.help === true) return help(io)
   const code = positionals[0] as string
   if (code === '') throw new UsageError('CODE must not be empty')
-  if (code.length > MAX_PARAM_LENGTH) throw new UsageError(`CODE is longer than ${MAX_PARAM_LENGTH} characters`)
+  if (code.length > CODE_LENGTH_LIMIT) throw new UsageError(`CODE is longer than ${CODE_LENGTH_LIMIT} characters`)
   const catalog = await catalogFor(values.catalog, io)
   const { source } = values
   const result = lookup(code, catalog, { source })
   if (result.matches.length === 0) {
     // GET /codes/:code's 404 problem, without the request-specific instance and request_id.
-    const { title, detail, suggestions } = unknownCode(code, catalog, { source })
-    const problem = { type: problemType('unknown-code'), title, status: 404, detail, suggestions }
+    const { detail, suggestions } = unknownCode(code, catalog, { source })
+    const unknown = PROBLEMS.unknownCode
+    const problem = { type: problemType(unknown), title: unknown.title, status: unknown.status, detail, suggestions }
     print(io, values.json, problem, () => renderLocalProblem(problem))
     return EXIT.NOT_FOUND
   }
@@ -80,8 +83,8 @@ export async function classifyCommand (args: readonly string[], io: CliIo): Prom
   }, { min: 0, max: 1, names: 'FILE' })
   if (values.help === true) return help(io)
   const status = integerOption('status', values.status, 100, 599) ?? null
-  const upstream = upstreamHeaders(values.header ?? [])
-  const maxRetryAfterS = loadConfig({ MAX_RETRY_AFTER_S: envOf(io).MAX_RETRY_AFTER_S }).MAX_RETRY_AFTER_S
+  const upstream = headerLines(values.header ?? [])
+  const { MAX_RETRY_AFTER_S: maxRetryAfterS } = readSettings(EngineSettings, envOf(io))
   const catalog = await catalogFor(values.catalog, io)
   const body = await readBody(positionals[0], io)
   const result = classify({
@@ -95,9 +98,6 @@ export async function classifyCommand (args: readonly string[], io: CliIo): Prom
   return EXIT.OK
 }
 
-/** The longest query GET /codes takes. */
-const MAX_QUERY_LENGTH = 200
-
 export async function searchCommand (args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     ...common,
@@ -107,13 +107,13 @@ export async function searchCommand (args: readonly string[], io: CliIo): Promis
   }, { min: 0, max: Infinity, names: 'QUERY' })
   if (values.help === true) return help(io)
   const q = positionals.join(' ')
-  if (q.length > MAX_QUERY_LENGTH) throw new UsageError(`QUERY is longer than ${MAX_QUERY_LENGTH} characters`)
+  if (q.length > QUERY_LENGTH_LIMIT) throw new UsageError(`QUERY is longer than ${QUERY_LENGTH_LIMIT} characters`)
   const query = {
     q: q === '' ? undefined : q,
     source: values.source,
     normalized_code: normalizedCodeOption(values['normalized-code']),
-    limit: integerOption('limit', values.limit, 1, 100) ?? DEFAULT_SEARCH_LIMIT,
-    offset: integerOption('offset', values.offset, 0, 1_000_000) ?? 0
+    limit: integerOption('limit', values.limit, 1, SEARCH_PAGE_LIMIT) ?? DEFAULT_SEARCH_LIMIT,
+    offset: integerOption('offset', values.offset, 0, SEARCH_OFFSET_LIMIT) ?? 0
   }
   const catalog = await catalogFor(values.catalog, io)
   const result = search(catalog, query)
@@ -135,7 +135,7 @@ export async function serveCommand (args: readonly string[], io: CliIo): Promise
   if (values.help === true) return help(io)
   const env = envOf(io)
   // Fastify loads only for serve: the other commands start faster without it.
-  const { startService } = await import('../serve.js')
+  const { startService } = await import('../ops/serve.js')
   // Without --catalog or CATALOG_DIR, the bundled catalog: `npx errcat serve` runs anywhere.
   await startService({ env, catalogDir: catalogDirFor(values.catalog, env) })
   return EXIT.OK

@@ -3,9 +3,9 @@
 import { readFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { NORMALIZED_CODES, type NormalizedCode } from '../catalog/schema.js'
-import { BODY_LIMIT_BYTES } from '../limits.js'
-import { BUNDLED_CATALOG_DIR } from '../paths.js'
-import { HEADER_VALUE_LIMIT, UPSTREAM_HEADERS } from '../routes/classify.js'
+import { BUNDLED_CATALOG_DIR } from '../catalog/paths.js'
+import { readUpstreamHeaders, type UpstreamHeaders } from '../engine/headers.js'
+import { BODY_LIMIT_BYTES } from '../engine/limits.js'
 
 export interface Writer {
   write: (text: string) => unknown
@@ -47,30 +47,27 @@ export function normalizedCodeOption (value: string | undefined): NormalizedCode
   return code
 }
 
-const UPSTREAM_PREFIX = 'x-upstream-'
-
-export interface UpstreamHeaders {
-  headers: Record<string, string>
+export interface HeaderLines {
+  headers: UpstreamHeaders
   contentType: string | null
 }
 
 /**
  * 'Retry-After: 30' lines as POST /classify reads its x-upstream- headers:
- * names in any case, with or without the prefix, values cut to 256 characters.
+ * names in any case, with or without the prefix, values bounded.
  */
-export function upstreamHeaders (lines: readonly string[]): UpstreamHeaders {
-  const headers: Record<string, string> = {}
+export function headerLines (lines: readonly string[]): HeaderLines {
+  const named: Record<string, string> = {}
   let contentType: string | null = null
   for (const line of lines) {
     const colon = line.indexOf(':')
     const name = line.slice(0, Math.max(colon, 0)).trim().toLowerCase()
     if (name === '') throw new UsageError(`--header must be 'NAME: VALUE' (got ${JSON.stringify(line)})`)
     const value = line.slice(colon + 1).trim()
-    const bare = name.startsWith(UPSTREAM_PREFIX) ? name.slice(UPSTREAM_PREFIX.length) : name
-    if (bare === 'content-type') contentType = value
-    else if ((UPSTREAM_HEADERS as readonly string[]).includes(bare)) headers[bare] = value.slice(0, HEADER_VALUE_LIMIT)
+    if (name === 'content-type' || name === 'x-upstream-content-type') contentType = value
+    else named[name] = value
   }
-  return { headers, contentType }
+  return { headers: readUpstreamHeaders(named), contentType }
 }
 
 function tooLarge (): UsageError {

@@ -1,9 +1,9 @@
 // The errcat command line as one function: argv and streams in, exit code
 // out. src/cli.ts runs it with the process's streams; tests run it in-process.
 import { CatalogError } from '../catalog/load.js'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../engine/settings.js'
 import { UnknownSourceError } from '../engine/errors.js'
-import { PACKAGE_VERSION } from '../paths.js'
+import { PACKAGE_VERSION } from '../catalog/paths.js'
 import { checkCatalogCommand, classifyCommand, help, lookupCommand, searchCommand, serveCommand } from './commands.js'
 import { EXIT } from './help.js'
 import { UsageError, type CliIo } from './options.js'

@@ -1,17 +1,22 @@
 // The classification engine: plain TypeScript over the catalog indexes, with
 // no Fastify in it, so the HTTP routes, the library and the CLI share it.
+// What it knows of each platform comes from the catalog.
 import type { NormalizedCode, Remediation } from '../catalog/schema.js'
 import { codesIgnoringCase } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
 import { parseBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
+import { isKind, sourceByFingerprint } from './fingerprint.js'
+import { readUpstreamHeaders, type HeadersLike } from './headers.js'
 import { matchMessagePattern } from './message-patterns.js'
 import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
-import { adviseRetry, type RetryAdvice, type RetryHeaders } from './retry.js'
+import { adviseRetry } from './retry.js'
 import { UnknownSourceError } from './errors.js'
+import { DEFAULT_MAX_RETRY_AFTER_S, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
+import type { Classification, MatchedBy } from './schemas.js'
 
-export type MatchedBy = 'code' | 'code_pattern' | 'message' | 'message_template' | 'message_pattern' | 'type' | 'status' | 'none'
+export type { Classification, MatchedBy } from './schemas.js'
 
 export interface ClassifyInput {
   /** The upstream body: a raw string as received, or an already parsed JSON value. */
@@ -20,8 +25,12 @@ export interface ClassifyInput {
   contentType?: string | null
   /** The upstream HTTP status. */
   status?: number | null
-  /** Upstream response headers, names lowercased: retry-after, retry-after-ms, x-request-id, x-should-retry. */
-  headers?: Readonly<Record<string, string | undefined>>
+  /**
+   * Upstream response headers, names in any case, with or without an
+   * x-upstream- prefix: retry-after, retry-after-ms, x-request-id and
+   * x-should-retry are read, the rest ignored.
+   */
+  headers?: HeadersLike
   /** A source id the caller knows sent the error; it wins over detection. */
   source?: string | null
 }
@@ -32,25 +41,6 @@ export interface ClassifyOptions {
   /** The current time in ms, for Retry-After dates. Default Date.now(). */
   now?: number
 }
-
-export interface Classification {
-  normalized_code: NormalizedCode
-  source: string | null
-  code: string | null
-  matched_by: MatchedBy
-  http_status: number | null
-  message: string | null
-  request_id: string | null
-  params: Record<string, string>
-  retry: RetryAdvice
-  remediation: Remediation
-}
-
-export const DEFAULT_MAX_RETRY_AFTER_S = 120
-/** Longest upstream message echoed back; the rest is cut with an ellipsis. */
-export const MESSAGE_LIMIT = 512
-const PARAM_LIMIT = 256
-const REQUEST_ID_LIMIT = 256
 
 interface Match {
   entry: Entry | null
@@ -69,12 +59,13 @@ function bounded (text: string | null, limit: number): string | null {
 export function classify (input: ClassifyInput, catalog: Catalog, options: ClassifyOptions = {}): Classification {
   const hinted = input.source ?? null
   if (hinted !== null && !catalog.sources.has(hinted)) throw new UnknownSourceError(hinted, catalog.sourceIds)
-  const headers = input.headers ?? {}
+  const headers = readUpstreamHeaders(input.headers)
   const parsed = parseBody(input.body, input.contentType)
   const signals = extractSignals(parsed)
   const status = input.status ?? signals.bodyStatus ?? null
+  const fingerprinted = hinted ?? sourceByFingerprint(catalog, parsed)
 
-  const match = refineContextWindow(findMatch(catalog, signals, status, hinted), signals.message, status)
+  const match = refineContextWindow(findMatch(catalog, signals, status, hinted, fingerprinted), signals.message, status)
   const taxonomy = catalog.taxonomy.get(match.normalized)
   const statusDefault = normalizedForStatus(status)
   // An unknown error still gets the retry policy its HTTP status implies.
@@ -84,7 +75,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     normalized: match.normalized,
     policy,
     backoffPolicy: taxonomyOf(catalog, 'unavailable').retry,
-    headers: headers as RetryHeaders,
+    headers,
     bodyRetryAfterS: signals.retryAfterS,
     bodyRetryable: signals.retryable,
     retryStrategy: signals.retryStrategy,
@@ -104,7 +95,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     request_id: requestId,
     params: match.params,
     retry,
-    remediation: specificRemediation(baseRemediation, match, signals.message, requestId)
+    remediation: specificRemediation(catalog, baseRemediation, match, signals.message, requestId)
   }
 }
 
@@ -135,8 +126,8 @@ function findIn<T> (order: readonly SourceIndex[], preferred: string | null, loo
   return found.length === 1 ? found[0] as T : null
 }
 
-function findMatch (catalog: Catalog, signals: Signals, status: number | null, hinted: string | null): Match {
-  let source = hinted ?? (signals.fingerprint !== null && catalog.sources.has(signals.fingerprint) ? signals.fingerprint : null)
+function findMatch (catalog: Catalog, signals: Signals, status: number | null, hinted: string | null, fingerprinted: string | null): Match {
+  let source = fingerprinted
   const rawCode = signals.codes[0] ?? signals.grpcStatus
 
   // 1. Codes: exact spelling first, then case-insensitive.
@@ -149,7 +140,7 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
   }
 
   // A code the catalog does not know still says which platform sent it when only one platform spells codes so.
-  if (source === null && signals.codes.some((code) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code))) source = 'scaigrid'
+  source ??= sourceBySpelling(catalog, signals.codes)
   // A hint confines the search to its source; else every source, the fingerprinted one trusted first.
   const order = hinted !== null ? [catalog.sources.get(hinted) as SourceIndex] : catalog.sourceList
 
@@ -184,7 +175,7 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     }
   }
 
-  // Google-style gRPC status names.
+  // gRPC status names, as JSON renderings of a gRPC status carry them.
   if (signals.grpcStatus !== null) {
     const normalized = normalizedForGrpcStatus(signals.grpcStatus)
     if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {} }
@@ -208,7 +199,7 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
 
 /**
  * Platforms fold context-window overflows into their generic invalid-request
- * code or type (Xerotier's invalid_request "also covers context-length"). The
+ * code or type ("invalid_request also covers context-length"). The
  * phrasing is the more specific signal, so it refines such a match.
  */
 function refineContextWindow (match: Match, message: string | null, status: number | null): Match {
@@ -252,15 +243,29 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
   }
 }
 
-const SURFACES = ['management', 'inference', 'exec'] as const
+/** The one source whose unlisted codes are spelled as one of `codes` is, if exactly one is. */
+function sourceBySpelling (catalog: Catalog, codes: readonly string[]): string | null {
+  let found: string | null = null
+  for (const index of catalog.sourceList) {
+    const kind = index.unlistedCodes
+    if (kind === null || !codes.some((code) => isKind(kind, code))) continue
+    if (found !== null) return null
+    found = index.info.id
+  }
+  return found
+}
+
+/** How much of a message the entry's message hints look at. */
+const HINT_SCAN_LIMIT = 1024
 
 /** The entry's remediation, with what this very call tells. */
-function specificRemediation (base: Remediation, match: Match, message: string | null, requestId: string | null): Remediation {
+function specificRemediation (catalog: Catalog, base: Remediation, match: Match, message: string | null, requestId: string | null): Remediation {
   let action = base.action
-  if (match.code === 'scope_insufficient' && message !== null) {
-    const lower = message.slice(0, 1024).toLowerCase()
-    const surface = SURFACES.find((name) => lower.includes(name))
-    if (surface !== undefined) action = `The ${surface} surface rejected the call: the key lacks ${surface} scope. ${action}`
+  const hints = match.entry === null ? undefined : catalog.sources.get(match.entry.source)?.messageHints.get(match.entry)
+  if (hints !== undefined && message !== null) {
+    const lower = message.slice(0, HINT_SCAN_LIMIT).toLowerCase()
+    const hint = hints.find((candidate) => lower.includes(candidate.contains.toLowerCase()))
+    if (hint !== undefined) action = `${hint.action} ${action}`
   }
   if (requestId !== null && (match.normalized === 'internal' || match.normalized === 'upstream_error' || match.normalized === 'unknown')) {
     action += ` Quote the upstream request id in the report: ${requestId}.`

@@ -1,17 +1,14 @@
 // Code lookup and search over the catalog indexes: the read side of errcat.
-import { addIgnoringCase } from '../catalog/codes.js'
 import { patternMatches } from '../catalog/patterns.js'
 import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
 import type { NormalizedCode } from '../catalog/schema.js'
 import { UnknownSourceError } from './errors.js'
+import { DEFAULT_SEARCH_LIMIT } from './limits.js'
+import type { LookupResult, SearchResult } from './schemas.js'
 import { suggest } from './suggest.js'
 
+export type { LookupResult, SearchResult } from './schemas.js'
 export { suggest }
-
-export interface LookupResult {
-  query: string
-  matches: Entry[]
-}
 
 export interface LookupOptions {
   source?: string | undefined
@@ -33,12 +30,14 @@ function sourcesFor (catalog: Catalog, source: string | undefined): readonly Sou
 export function lookup (code: string, catalog: Catalog, options: LookupOptions = {}): LookupResult {
   const sources = sourcesFor(catalog, options.source)
   const lower = code.toLowerCase()
-  const upper = lower.toUpperCase()
   const found: Entry[] = []
   for (const index of sources) {
-    const before = found.length
-    if (addIgnoringCase(index.byCode, index.mixedCaseCodes, lower, upper, found).length > before) continue
-    addIgnoringCase(index.byType, index.mixedCaseTypes, lower, upper, found)
+    const codes = index.byLowerCode.get(lower)
+    if (codes !== undefined) {
+      found.push(...codes)
+      continue
+    }
+    found.push(...index.byLowerType.get(lower) ?? [])
     // One status rule per HTTP status at most, so a short loop.
     for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) found.push(entry)
   }
@@ -56,9 +55,8 @@ export function lookup (code: string, catalog: Catalog, options: LookupOptions =
 }
 
 /** What every adapter says about a code no source knows: the same words over HTTP and in the CLI. */
-export function unknownCode (code: string, catalog: Catalog, options: LookupOptions = {}): { title: string, detail: string, suggestions: string[] } {
+export function unknownCode (code: string, catalog: Catalog, options: LookupOptions = {}): { detail: string, suggestions: string[] } {
   return {
-    title: 'Unknown code',
     detail: `No source${options.source === undefined ? '' : ` "${options.source}"`} knows the code "${code}".`,
     suggestions: suggest(code, catalog, options)
   }
@@ -71,13 +69,6 @@ export interface SearchQuery {
   limit?: number | undefined
   offset?: number | undefined
 }
-
-export interface SearchResult {
-  items: Entry[]
-  total: number
-}
-
-export const DEFAULT_SEARCH_LIMIT = 20
 
 /**
  * Entries whose code, title, description, message or template contain every

@@ -2,6 +2,7 @@
 // plain lowercase substrings. The context-window phrasings are the ones
 // LiteLLM's exception mapping recognises across providers.
 import type { NormalizedCode } from '../catalog/schema.js'
+import { MESSAGE_SCAN_LIMIT } from './limits.js'
 
 export interface MessagePattern {
   name: string
@@ -50,9 +51,6 @@ export const MESSAGE_PATTERNS: readonly MessagePattern[] = [
     statuses: [null, 408, 500, 502, 503, 504]
   }
 ]
-
-/** Phrases are short, so scanning the head of a message is enough. */
-const MESSAGE_SCAN_LIMIT = 4096
 
 export function matchMessagePattern (message: string, status: number | null): MessagePattern | null {
   const lower = (message.length > MESSAGE_SCAN_LIMIT ? message.slice(0, MESSAGE_SCAN_LIMIT) : message).toLowerCase()

@@ -1,6 +1,7 @@
 // Reads an upstream error body without trusting it: JSON when it parses,
 // SSE data payloads, an HTML page's title, or plain text. Every scan is
 // bounded and linear; nothing walks a parsed value recursively.
+import { SCAN_LIMIT, SSE_LINE_LIMIT } from './limits.js'
 
 export type BodyFormat = 'json' | 'sse' | 'html' | 'text' | 'empty'
 
@@ -12,16 +13,14 @@ export interface ParsedBody {
   text: string | null
   /** An HTTP status the body itself names, like the "502" in "<title>502 Bad Gateway</title>". */
   statusHint: number | null
-  /** True for an SSE stream that announced `event: error`. */
-  sseErrorEvent: boolean
+  /** The event names a server-sent event stream announced, in order, each once. */
+  sseEvents: readonly string[]
 }
 
-/** How far into a body the text scans look. Upstream error bodies are small; the rest is noise. */
-export const SCAN_LIMIT = 64 * 1024
-/** How many SSE lines are read at most. */
-const SSE_LINE_LIMIT = 2000
+/** How many distinct SSE event names are kept. */
+const SSE_EVENT_NAMES_KEPT = 16
 
-const empty: ParsedBody = { format: 'empty', json: undefined, text: null, statusHint: null, sseErrorEvent: false }
+const empty: ParsedBody = { format: 'empty', json: undefined, text: null, statusHint: null, sseEvents: [] }
 
 export function parseBody (body: unknown, contentType?: string | null): ParsedBody {
   if (body === undefined || body === null) return empty
@@ -116,7 +115,7 @@ export function leadingStatus (text: string | null): number | null {
 function parseSse (text: string): ParsedBody | null {
   const lines = text.slice(0, SCAN_LIMIT).split('\n', SSE_LINE_LIMIT)
   let event = 'message'
-  let sseErrorEvent = false
+  const sseEvents: string[] = []
   let data: string[] = []
   let errorPayload: string | null = null
   let lastPayload: string | null = null
@@ -140,16 +139,20 @@ function parseSse (text: string): ParsedBody | null {
     const field = colon === -1 ? line : line.slice(0, colon)
     let value = colon === -1 ? '' : line.slice(colon + 1)
     if (value.startsWith(' ')) value = value.slice(1)
-    if (field === 'event') { event = value; sawField = true; if (value === 'error') sseErrorEvent = true }
+    if (field === 'event') {
+      event = value
+      sawField = true
+      if (sseEvents.length < SSE_EVENT_NAMES_KEPT && !sseEvents.includes(value)) sseEvents.push(value)
+    }
     if (field === 'data') { data.push(value); sawField = true }
   }
   dispatch()
   if (!sawField) return null
   const chosen: string | null = errorPayload ?? lastPayload
-  if (chosen === null) return { ...empty, format: 'sse', sseErrorEvent }
+  if (chosen === null) return { ...empty, format: 'sse', sseEvents }
   const json = tryJson(chosen)
-  if (json.ok) return { ...empty, format: 'sse', json: json.value, sseErrorEvent }
-  return { ...empty, format: 'sse', text: firstLine(chosen), sseErrorEvent }
+  if (json.ok) return { ...empty, format: 'sse', json: json.value, sseEvents }
+  return { ...empty, format: 'sse', text: firstLine(chosen), sseEvents }
 }
 
 /** The text of the first <title> (else <h1>) in an HTML page, found with indexOf. */

@@ -1,30 +1,18 @@
 // The retry policy of one classification: the entry's (or the normalized
 // code's) policy, adjusted by what the upstream said about this very call.
 import type { NormalizedCode, RetryPolicy } from '../catalog/schema.js'
+import type { UpstreamHeaders } from './headers.js'
+import { DELAY_CEILING_MS } from './limits.js'
+import type { RetryAdvice } from './schemas.js'
 
-export interface RetryAdvice {
-  retryable: boolean
-  strategy: 'none' | 'retry_after' | 'exponential_backoff'
-  delay_ms: number | null
-  max_attempts: number
-  base_delay_ms: number
-  max_delay_ms: number
-  reason: string
-}
-
-/** Upstream response headers that bear on retrying, names lowercased. */
-export interface RetryHeaders {
-  'retry-after'?: string
-  'retry-after-ms'?: string
-  'x-should-retry'?: string
-}
+export type { RetryAdvice } from './schemas.js'
 
 export interface RetryContext {
   normalized: NormalizedCode
   policy: RetryPolicy
   /** The policy to use when x-should-retry turns on retries the policy does not allow. */
   backoffPolicy: RetryPolicy
-  headers: RetryHeaders
+  headers: UpstreamHeaders
   bodyRetryAfterS: number | null
   bodyRetryable: boolean | null
   retryStrategy: { initialDelayMs: number | null, maxDelayMs: number | null } | null
@@ -32,11 +20,8 @@ export interface RetryContext {
   now: number
 }
 
-/** Longest delay errcat will ever report, whatever an upstream asks (a day). */
-const DELAY_CEILING_MS = 86_400_000
-
 /** The server's requested delay and where it came from; first found wins. */
-export function requestedDelay (headers: RetryHeaders, bodyRetryAfterS: number | null, now: number): { ms: number, from: string } | null {
+export function requestedDelay (headers: UpstreamHeaders, bodyRetryAfterS: number | null, now: number): { ms: number, from: string } | null {
   const ms = headers['retry-after-ms']?.trim()
   if (ms !== undefined && /^\d{1,12}(\.\d+)?$/.test(ms)) return { ms: clampDelay(Number(ms)), from: 'the retry-after-ms header' }
   const after = headers['retry-after']?.trim()
@@ -87,7 +72,7 @@ export function adviseRetry (context: RetryContext): RetryAdvice {
   let baseDelay = base.base_delay_ms
   let maxDelay = base.max_delay_ms
   if (context.retryStrategy !== null) {
-    // Xerotier's own backoff advice for this call replaces the defaults.
+    // The upstream's own backoff advice for this call replaces the defaults.
     baseDelay = context.retryStrategy.initialDelayMs !== null ? clampDelay(context.retryStrategy.initialDelayMs) : baseDelay
     maxDelay = context.retryStrategy.maxDelayMs !== null ? clampDelay(context.retryStrategy.maxDelayMs) : maxDelay
     maxDelay = Math.max(maxDelay, baseDelay)

@@ -1,5 +1,5 @@
 // Fallbacks that need no catalog entry: the HTTP status, and the gRPC status
-// names Google-style APIs put in their bodies.
+// names that JSON renderings of a gRPC status carry.
 import type { NormalizedCode } from '../catalog/schema.js'
 
 const byHttpStatus: Record<number, NormalizedCode> = {

@@ -1,0 +1,48 @@
+// The engine's answers as TypeBox schemas: the library's types come from them
+// through Static<>, and the HTTP routes serialize and document by them.
+import { Type, type Static } from '@sinclair/typebox'
+import { Entry, NormalizedCode, Remediation, RetryStrategy } from '../catalog/schema.js'
+
+export const MATCHED_BY = ['code', 'code_pattern', 'message', 'message_template', 'message_pattern', 'type', 'status', 'none'] as const
+export const MatchedBy = Type.Union(MATCHED_BY.map((how) => Type.Literal(how)), {
+  description: 'What decided the normalized code: an exact code, a source\'s code pattern, an exact message, a message template, ' +
+    'a phrasing any platform uses, the envelope type, the HTTP status, or nothing.'
+})
+export type MatchedBy = Static<typeof MatchedBy>
+
+export const RetryAdvice = Type.Object({
+  retryable: Type.Boolean(),
+  strategy: RetryStrategy,
+  delay_ms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'The wait the upstream asked for, when it named one.' }),
+  max_attempts: Type.Integer({ minimum: 1, description: 'Attempts in all, the first call included.' }),
+  base_delay_ms: Type.Integer({ minimum: 0 }),
+  max_delay_ms: Type.Integer({ minimum: 0 }),
+  reason: Type.String({ description: 'Why the policy is what it is, in one sentence.' })
+}, { $id: 'ClassifyRetry' })
+export type RetryAdvice = Static<typeof RetryAdvice>
+
+export const Classification = Type.Object({
+  normalized_code: Type.Ref(NormalizedCode),
+  source: Type.Union([Type.String(), Type.Null()]),
+  code: Type.Union([Type.String(), Type.Null()]),
+  matched_by: MatchedBy,
+  http_status: Type.Union([Type.Integer(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  request_id: Type.Union([Type.String(), Type.Null()]),
+  params: Type.Record(Type.String(), Type.String()),
+  retry: Type.Ref(RetryAdvice),
+  remediation: Type.Ref(Remediation)
+}, { $id: 'Classification' })
+export type Classification = Static<typeof Classification>
+
+export const LookupResult = Type.Object({
+  query: Type.String(),
+  matches: Type.Array(Type.Ref(Entry))
+}, { $id: 'LookupAnswer' })
+export type LookupResult = Static<typeof LookupResult>
+
+export const SearchResult = Type.Object({
+  items: Type.Array(Type.Ref(Entry)),
+  total: Type.Integer({ minimum: 0 })
+}, { $id: 'SearchAnswer' })
+export type SearchResult = Static<typeof SearchResult>

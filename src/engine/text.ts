@@ -1,0 +1,136 @@
+// Plain-text answers for people reading curl output in a terminal: aligned
+// labels, wrapped to 80 columns, no control characters from upstream text.
+import type { Entry, RetryPolicy, Source, TaxonomyCode } from '../catalog/schema.js'
+import type { Classification } from './schemas.js'
+
+export const TEXT_WIDTH = 80
+const LABEL_WIDTH = 13
+const INDENT = '  '
+
+/** Drops control characters (an upstream message must not move a terminal's cursor). */
+function clean (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+}
+
+/** Greedy word wrap; words longer than the width are cut. */
+export function wrap (text: string, width: number): string[] {
+  const lines: string[] = []
+  for (const paragraph of clean(text).split('\n')) {
+    let line = ''
+    for (let word of paragraph.split(/\s+/).filter(Boolean)) {
+      while (word.length > width) {
+        if (line !== '') { lines.push(line); line = '' }
+        lines.push(word.slice(0, width))
+        word = word.slice(width)
+      }
+      if (line === '') line = word
+      else if (line.length + 1 + word.length <= width) line += ' ' + word
+      else { lines.push(line); line = word }
+    }
+    lines.push(line)
+  }
+  return lines
+}
+
+function field (label: string, value: string): string {
+  const width = TEXT_WIDTH - INDENT.length - LABEL_WIDTH
+  const [first = '', ...rest] = wrap(value, width)
+  const pad = ' '.repeat(INDENT.length + LABEL_WIDTH)
+  return [INDENT + label.padEnd(LABEL_WIDTH) + first, ...rest.map((line) => pad + line)].join('\n')
+}
+
+export function describeRetry (retry: Pick<RetryPolicy, 'retryable' | 'strategy' | 'max_attempts' | 'base_delay_ms' | 'max_delay_ms'>): string {
+  if (!retry.retryable) return 'no'
+  const attempts = `up to ${retry.max_attempts} attempts in all`
+  if (retry.strategy === 'retry_after') return `yes, after the delay the upstream names (else backoff ${retry.base_delay_ms}-${retry.max_delay_ms} ms), ${attempts}`
+  return `yes, exponential backoff ${retry.base_delay_ms}-${retry.max_delay_ms} ms with jitter, ${attempts}`
+}
+
+function heading (text: string): string {
+  return wrap(text, TEXT_WIDTH).join('\n')
+}
+
+export function renderEntry (entry: Entry): string {
+  const inferred = new Set(entry.inferred ?? [])
+  const mark = (name: string): string => (inferred.has(name) ? ' (inferred)' : '')
+  const kind = entry.kind === 'code' ? '' : ` [${entry.kind}]`
+  const lines = [
+    heading(`${entry.code}${kind}  (${entry.source})`),
+    ...wrap(entry.title, TEXT_WIDTH - INDENT.length).map((line) => INDENT + line),
+    '',
+    field('Normalized', entry.normalized_code + mark('normalized_code')),
+    field('HTTP status', (entry.http_status === null ? 'varies' : String(entry.http_status)) + mark('http_status'))
+  ]
+  if (entry.type !== undefined) lines.push(field('Type', entry.type))
+  if (entry.message !== undefined) lines.push(field('Message', entry.message))
+  if (entry.template !== undefined) lines.push(field('Template', entry.template))
+  lines.push(field('Retry', describeRetry(entry.retry) + mark('retry')))
+  lines.push(field('Meaning', entry.description))
+  lines.push(field('Action', entry.remediation.action))
+  lines.push(field('Diagnostic', entry.remediation.diagnostic ?? 'none published'))
+  if (entry.notes !== undefined) lines.push(field('Notes', entry.notes))
+  return lines.join('\n')
+}
+
+export function renderEntries (entries: readonly Entry[], header: string): string {
+  return [heading(header), ...entries.map((entry) => '\n' + renderEntry(entry))].join('\n') + '\n'
+}
+
+export function renderLookup (result: { query: string, matches: readonly Entry[] }): string {
+  const count = result.matches.length
+  return renderEntries(result.matches, `${count} match${count === 1 ? '' : 'es'} for "${result.query}"`)
+}
+
+export function renderSearch (items: readonly Entry[], total: number, offset: number): string {
+  const shown = items.length === 0 ? (total === 0 ? '' : `, none from ${offset + 1} on`) : total > items.length ? `, showing ${offset + 1}-${offset + items.length}` : ''
+  const lines = [`${total} entries${shown}`, '']
+  for (const entry of items) {
+    const left = `${entry.source}/${entry.code}`
+    const right = entry.normalized_code
+    lines.push(...wrap(`${left.padEnd(48)} ${right}`, TEXT_WIDTH))
+    lines.push(...wrap(entry.title, TEXT_WIDTH - 4).map((line) => '    ' + line))
+  }
+  return lines.join('\n') + '\n'
+}
+
+export function renderSources (sources: readonly Source[]): string {
+  return sources.map((source) => [
+    heading(`${source.id}  ${source.name}  (${source.entry_count} entries)`),
+    field('Docs', source.docs.join(' ')),
+    field('Envelope', source.envelope),
+    ...(source.diagnostic_tool === null ? [] : [field('CLI', source.diagnostic_tool)])
+  ].join('\n')).join('\n\n') + '\n'
+}
+
+export function renderTaxonomy (codes: readonly TaxonomyCode[]): string {
+  return codes.map((code) => [
+    heading(`${code.code}  (HTTP ${code.http_status.length === 0 ? '-' : code.http_status.join(', ')}, gRPC ${code.grpc_code})`),
+    field('Meaning', code.meaning),
+    field('Retry', describeRetry(code.retry)),
+    field('Action', code.remediation.action)
+  ].join('\n')).join('\n\n') + '\n'
+}
+
+export function renderClassification (result: Classification): string {
+  const lines = [
+    heading(`${result.normalized_code}  (${result.source ?? 'source unknown'}${result.code === null ? '' : ` / ${result.code}`}, matched by ${result.matched_by})`),
+    ''
+  ]
+  if (result.http_status !== null) lines.push(field('HTTP status', String(result.http_status)))
+  if (result.message !== null) lines.push(field('Message', result.message))
+  for (const [name, value] of Object.entries(result.params)) lines.push(field(`{${name}}`, value))
+  if (result.request_id !== null) lines.push(field('Request id', result.request_id))
+  const delay = result.retry.delay_ms === null ? '' : `, wait ${result.retry.delay_ms} ms`
+  lines.push(field('Retry', (result.retry.retryable ? `yes (${result.retry.strategy}${delay}, max ${result.retry.max_attempts} attempts)` : 'no') + '. ' + result.retry.reason))
+  lines.push(field('Action', result.remediation.action))
+  lines.push(field('Diagnostic', result.remediation.diagnostic ?? 'none published'))
+  return lines.join('\n') + '\n'
+}
+
+export function renderProblem (problem: { title: string, detail: string, suggestions?: string[] | undefined, request_id: string }): string {
+  const lines = [heading(`${problem.title}: ${problem.detail}`)]
+  if (problem.suggestions !== undefined && problem.suggestions.length > 0) lines.push(field('Did you mean', problem.suggestions.join(', ')))
+  lines.push(field('Request id', problem.request_id))
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,49 @@
+// Content negotiation between JSON and terminal text (negotiator), and
+// conditional GETs keyed by the catalog version.
+import Negotiator from 'negotiator'
+import { Type } from '@sinclair/typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+export const FORMATS = ['json', 'text'] as const
+export type Format = typeof FORMATS[number]
+
+export const FormatQuery = Type.Optional(Type.Union(FORMATS.map((format) => Type.Literal(format)), {
+  description: 'text answers aligned plain text for terminals; the Accept header (text/plain) does the same.'
+}))
+
+const OFFERED = ['application/json', 'text/plain']
+/** An Accept header longer than this is not negotiated: JSON. */
+const ACCEPT_LENGTH_LIMIT = 1024
+
+/** `?format=` wins; else the Accept header; JSON when the client does not care. */
+export function preferredFormat (request: FastifyRequest, explicit: Format | undefined): Format {
+  if (explicit !== undefined) return explicit
+  const accept = request.headers.accept
+  if (accept === undefined || accept.length > ACCEPT_LENGTH_LIMIT) return 'json'
+  return new Negotiator({ headers: { accept } }).mediaType(OFFERED) === 'text/plain' ? 'text' : 'json'
+}
+
+/** Catalog answers may be cached briefly, then revalidated by ETag. */
+export const CACHE_CONTROL = 'public, max-age=60, must-revalidate'
+
+/**
+ * Sets ETag and Cache-Control for an answer that depends only on the URL, the
+ * format and the catalog. Returns true when the client's copy is current, after
+ * answering 304 itself.
+ */
+export function answeredFromCache (request: FastifyRequest, reply: FastifyReply, catalogVersion: string, format: Format): boolean {
+  const etag = `"${catalogVersion}-${format}"`
+  reply.header('etag', etag).header('cache-control', CACHE_CONTROL).header('vary', 'accept')
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch === undefined || ifNoneMatch.length > ACCEPT_LENGTH_LIMIT) return false
+  const current = ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim()
+    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`
+  })
+  if (current) reply.code(304).send()
+  return current
+}
+
+export function sendText (reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('text/plain; charset=utf-8').send(text)
+}

@@ -1,0 +1,67 @@
+// Turns every error, Fastify's own included, into an RFC 9457 problem answer.
+// A 5xx never carries the exception's message or stack.
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { CODE_LENGTH_LIMIT } from '../engine/limits.js'
+import { buildProblem, problemForStatus, ProblemError, PROBLEMS, sendProblem } from './problems.js'
+import { REQUEST_ID_HEADER } from './request-id.js'
+
+/** Fastify's validation errors name the part and the field: "querystring/status must be <= 599". */
+function validationProblem (error: FastifyError): { detail: string, field?: string } {
+  const first = error.validation?.[0]
+  if (first === undefined) return { detail: error.message }
+  const params = first.params as Record<string, unknown>
+  const path = first.instancePath.split('/').filter(Boolean)
+  if (typeof params.missingProperty === 'string') path.push(params.missingProperty)
+  const field = path.join('.')
+  const part = error.validationContext ?? 'request'
+  const message = first.message ?? 'is invalid'
+  return field === ''
+    ? { detail: `The ${part} ${message}.` }
+    : { detail: `The ${part} field "${field}" ${message}.`, field }
+}
+
+function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof ProblemError) {
+    reply.headers(error.headers)
+    return sendProblem(reply, buildProblem(request, error.problem, error.detail, error.extras))
+  }
+  if (error.validation !== undefined) {
+    const { detail, field } = validationProblem(error)
+    return sendProblem(reply, buildProblem(request, PROBLEMS.validation, detail, field === undefined ? {} : { field }))
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed')
+    return sendProblem(reply, buildProblem(request, PROBLEMS.internal,
+      'errcat failed to answer this request. Quote the request_id when reporting it.', {}, status))
+  }
+  const problem = problemForStatus(status)
+  // Fastify's own client errors (FST_*) carry fixed, safe messages.
+  const detail = error.code?.startsWith('FST_') === true ? error.message : problem.title
+  return sendProblem(reply, buildProblem(request, problem, detail, {}, status))
+}
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's
+ * frameworkErrors option). Its defaults echo the raw path; these do not.
+ */
+export function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header(REQUEST_ID_HEADER, request.id)
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  const problem = tooLong
+    ? buildProblem(request, PROBLEMS.uriTooLong, `A path parameter is longer than ${CODE_LENGTH_LIMIT} characters.`)
+    : buildProblem(request, PROBLEMS.badRequest, 'The URL is not valid: it has a malformed percent-encoding.')
+  sendProblem(reply, problem)
+  // No route ran, so Fastify writes no completion line for this request.
+  request.log.info({ method: request.method, route: '(no route)', status: problem.status }, 'request completed')
+  return reply
+}
+
+async function problemHandling (app: FastifyInstance): Promise<void> {
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, buildProblem(request, PROBLEMS.notFound,
+    `No route ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200) ?? ''}. GET /openapi.json lists every route.`)))
+}
+
+export default fp(problemHandling, { name: 'problem-handling' })

@@ -1,0 +1,49 @@
+// Liveness and readiness, for orchestrators and load balancers.
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ProblemError, PROBLEMS } from '../problems.js'
+import { json, problem } from '../responses.js'
+
+const Health = Type.Object({ status: Type.Literal('ok') })
+const Ready = Type.Object({
+  status: Type.Literal('ready'),
+  catalog: Type.Object({
+    version: Type.String({ description: 'Content hash of the catalog files.' }),
+    loaded_at: Type.String({ format: 'date-time' }),
+    entries: Type.Integer()
+  })
+})
+
+export interface HealthOptions {
+  /** True from the moment shutdown begins: readiness fails. */
+  draining: () => boolean
+}
+
+const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, options) => {
+  app.get('/healthz', {
+    config: { shed: false },
+    schema: {
+      tags: ['operations'],
+      summary: 'Liveness: 200 while the process runs',
+      response: { 200: json(Health, 'The process is running.') }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Readiness: 200 once the catalog is loaded, 503 from the moment shutdown begins',
+      response: { 200: json(Ready, 'The catalog is loaded and errcat takes work.'), 503: problem('errcat is shutting down: send work to another replica.') }
+    }
+  }, async (request) => {
+    if (options.draining()) {
+      throw new ProblemError(PROBLEMS.shuttingDown, 'errcat is shutting down and takes no new work. Send the request to another replica.')
+    }
+    const catalog = request.catalog
+    return {
+      status: 'ready' as const,
+      catalog: { version: catalog.version, loaded_at: catalog.loadedAt, entries: catalog.allEntries.length }
+    }
+  })
+}
+
+export default healthRoutes

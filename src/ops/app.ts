@@ -1,0 +1,88 @@
+// The application factory: builds errcat without listening, so tests use
+// app.inject and the server only listens and shuts down. Cross-cutting
+// plugins first, then the routes, in this visible order.
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { DestinationStream } from 'pino'
+import { loadCatalog } from '../catalog/load.js'
+import { CatalogStore } from '../catalog/store.js'
+import type { Catalog } from '../catalog/types.js'
+import { BODY_LIMIT_BYTES, CODE_LENGTH_LIMIT } from '../engine/limits.js'
+import problemHandling, { frameworkErrors } from '../http/problem-handling.js'
+import requestContext from '../http/request-context.js'
+import { requestIdFor } from '../http/request-id.js'
+import { sharedSchemas } from '../http/schemas.js'
+import openapi from '../http/openapi.js'
+import healthRoutes from '../http/routes/health.js'
+import codesRoutes from '../http/routes/codes.js'
+import catalogRoutes from '../http/routes/catalog.js'
+import classifyRoutes from '../http/routes/classify.js'
+import { loadConfig, type Config } from './config.js'
+import { loggerOptions } from './logging.js'
+import lifecycle from './lifecycle.js'
+import loadShedding, { type LoadSheddingOptions } from './load-shedding.js'
+import metrics from './metrics.js'
+import reload from './reload.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface BuildAppOptions {
+  /** Defaults to the environment's config. */
+  config?: Config
+  /** A catalog already loaded; else the app loads config.CATALOG_DIR. */
+  catalog?: Catalog
+  /** Where log lines go; defaults to stdout (pretty when stdout is a terminal). */
+  logStream?: DestinationStream
+  /** Load-shedding thresholds; default from config.SHED_EVENT_LOOP_DELAY_MS. */
+  loadShedding?: LoadSheddingOptions
+}
+
+// errcat answers in milliseconds, so a request that takes seconds to arrive is
+// slow-loris traffic, while idle keep-alive connections from gateways are
+// welcome and kept longer than common load-balancer idle timeouts (60 s), so
+// errcat never closes a connection that a gateway is about to reuse.
+export const REQUEST_TIMEOUT_MS = 10_000
+export const CONNECTION_TIMEOUT_MS = 15_000
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
+export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const config = options.config ?? loadConfig()
+  const store = new CatalogStore(options.catalog ?? await loadCatalog(config.CATALOG_DIR))
+  const currentCatalog = (): Catalog => store.current
+
+  const app = Fastify({
+    ...loggerOptions({ level: config.LOG_LEVEL, stream: options.logStream }),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    routerOptions: { maxParamLength: CODE_LENGTH_LIMIT },
+    frameworkErrors,
+    trustProxy: false
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('config', config)
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  await app.register(problemHandling)
+  await app.register(requestContext, { currentCatalog })
+  // OpenAPI before any route: it records every route registered after it.
+  await app.register(openapi, { currentCatalog })
+  await app.register(lifecycle)
+  await app.register(loadShedding, options.loadShedding ?? { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
+  await app.register(metrics, { currentCatalog })
+  await app.register(reload, { store, dir: config.CATALOG_DIR })
+
+  await app.register(healthRoutes, { draining: () => app.lifecycle.draining })
+  await app.register(codesRoutes)
+  await app.register(catalogRoutes)
+  await app.register(classifyRoutes, { maxRetryAfterS: config.MAX_RETRY_AFTER_S })
+
+  return app
+}

@@ -1,0 +1,34 @@
+// Service configuration: read from the environment once at boot and validated
+// against a TypeBox schema, the engine's settings included. The Config type
+// is derived from the schema.
+import { Type, type Static } from '@sinclair/typebox'
+import { EngineSettings, readSettings } from '../engine/settings.js'
+
+export { ConfigError } from '../engine/settings.js'
+
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'a TCP port from 0 to 65535' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'a host name or IP address to listen on' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' }
+  ),
+  CATALOG_DIR: Type.String({ minLength: 1, default: './catalog', description: 'a directory holding the catalog YAML files' }),
+  ...EngineSettings.properties,
+  SHED_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60000,
+    default: 500,
+    description: 'the event-loop delay in ms past which requests are shed with a 503, or 0 for never (0 to 60000)'
+  })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+/**
+ * Builds the config from environment variables. Throws a ConfigError whose
+ * message is one line naming the variable and what it must be.
+ */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  return readSettings(ConfigSchema, env)
+}

@@ -1,0 +1,138 @@
+import { test, type Test } from 'tap'
+import { cp, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { build, CATALOG_DIR, startService } from '../helper.js'
+import { loadCatalog } from '../../src/catalog/load.js'
+
+async function catalogCopy (t: Test): Promise<string> {
+  const dir = t.testdir({})
+  await cp(CATALOG_DIR, dir, { recursive: true })
+  return dir
+}
+
+function metricValue (text: string, line: string): number | null {
+  const found = text.split('\n').find((candidate) => candidate.startsWith(line + ' '))
+  return found === undefined ? null : Number(found.slice(line.length + 1))
+}
+
+test('/metrics serves Prometheus text with request durations, classifications, catalog entries, reloads and process defaults', async (t) => {
+  const { app } = await build(t)
+  await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json' }, payload: '{"status":"error","error":{"code":"RATE_LIMITED","message":"slow down"},"meta":{"request_id":"r"}}' })
+  await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json' }, payload: '{"status":"error","error":{"code":"RATE_LIMITED","message":"slow down"},"meta":{"request_id":"r"}}' })
+  await app.inject({ method: 'POST', url: '/classify', headers: { 'content-type': 'text/plain' }, payload: 'raw-code-ZZZ-9 something odd' })
+  await app.inject({ method: 'POST', url: '/classify/batch', payload: { items: [{ status: 404, body: { error: 'Agent not found' } }] } })
+  await app.inject({ url: '/codes/scope_insufficient' })
+  await app.inject({ url: '/no/such/path/abc123' })
+
+  const res = await app.inject({ url: '/metrics' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+  const text = res.body
+  t.equal(metricValue(text, 'errcat_classifications_total{source="scaigrid",normalized_code="rate_limited",matched_by="code"}'), 2)
+  t.equal(metricValue(text, 'errcat_classifications_total{source="none",normalized_code="unknown",matched_by="none"}'), 1)
+  t.equal(metricValue(text, 'errcat_classifications_total{source="onecli",normalized_code="not_found",matched_by="message"}'), 1)
+  t.equal(metricValue(text, 'errcat_http_request_duration_seconds_count{method="GET",route="/codes/:code",status_code="200"}'), 1)
+  t.equal(metricValue(text, 'errcat_http_request_duration_seconds_count{method="POST",route="/classify",status_code="200"}'), 3)
+  t.equal(metricValue(text, 'errcat_http_request_duration_seconds_count{method="GET",route="(no route)",status_code="404"}'), 1)
+  const catalog = await loadCatalog(CATALOG_DIR)
+  for (const id of catalog.sourceIds) {
+    t.equal(metricValue(text, `errcat_catalog_entries{source="${id}"}`), catalog.sources.get(id)?.entries.length, `entries of ${id}`)
+  }
+  t.equal(metricValue(text, 'errcat_catalog_reloads_total{result="success"}'), 0)
+  t.equal(metricValue(text, 'errcat_catalog_reloads_total{result="failure"}'), 0)
+  t.match(text, /^process_resident_memory_bytes \d+/m, 'process defaults')
+  t.match(text, /^nodejs_eventloop_lag_seconds /m)
+  t.notOk(text.includes('raw-code-ZZZ') || text.includes('slow down') || text.includes('abc123'), 'no raw upstream text or URL becomes a label')
+
+  // Classification counts are handed to prom-client at each scrape: a scrape neither doubles nor loses them.
+  const rateLimited = 'errcat_classifications_total{source="scaigrid",normalized_code="rate_limited",matched_by="code"}'
+  t.equal(metricValue((await app.inject({ url: '/metrics' })).body, rateLimited), 2, 'a second scrape reports the same count')
+  await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json' }, payload: '{"status":"error","error":{"code":"RATE_LIMITED","message":"slow down"},"meta":{"request_id":"r"}}' })
+  t.equal(metricValue((await app.inject({ url: '/metrics' })).body, rateLimited), 3, 'a classification after a scrape is counted on top')
+})
+
+test('a reload swaps in a valid catalog: new answers, new version header, readiness reports it, counted', async (t) => {
+  const dir = await catalogCopy(t)
+  const { app, logs } = await build(t, { config: { CATALOG_DIR: dir }, catalog: await loadCatalog(dir) })
+  const before = await app.inject({ url: '/codes/scope_insufficient' })
+  const oldVersion = before.headers['x-catalog-version'] as string
+  t.match(oldVersion, /^[0-9a-f]{16}$/)
+
+  const file = join(dir, 'xerotier.yaml')
+  await writeFile(file, (await readFile(file, 'utf8')).replace('title: API key lacks the scope the call needs', 'title: Reloaded title'))
+  const result = await app.reloadCatalog()
+  t.equal(result.ok, true)
+
+  const after = await app.inject({ url: '/codes/scope_insufficient' })
+  t.equal(after.json().matches[0].title, 'Reloaded title')
+  const newVersion = after.headers['x-catalog-version'] as string
+  t.not(newVersion, oldVersion)
+  const ready = await app.inject({ url: '/readyz' })
+  t.equal(ready.json().catalog.version, newVersion)
+  const metrics = await app.inject({ url: '/metrics' })
+  t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="success"}'), 1)
+  t.ok(logs.some((line) => line.msg === 'catalog reloaded' && line.catalog_version === newVersion))
+})
+
+test('a reload of a broken catalog is refused: the last good catalog keeps serving, the error names file, entry and field', async (t) => {
+  const dir = await catalogCopy(t)
+  const { app, logs } = await build(t, { config: { CATALOG_DIR: dir }, catalog: await loadCatalog(dir) })
+  const version = (await app.inject({ url: '/readyz' })).json().catalog.version
+
+  const file = join(dir, 'scaigrid.yaml')
+  await writeFile(file, (await readFile(file, 'utf8')).replace('normalized_code: rate_limited', 'normalized_code: slow_down'))
+  const result = await app.reloadCatalog()
+  t.equal(result.ok, false)
+
+  const ready = await app.inject({ url: '/readyz' })
+  t.equal(ready.statusCode, 200)
+  t.equal(ready.json().catalog.version, version, 'the old catalog is still in service')
+  const lookup = await app.inject({ url: '/codes/RATE_LIMITED?source=scaigrid' })
+  t.equal(lookup.json().matches[0].normalized_code, 'rate_limited')
+  const refused = logs.find((line) => line.msg === 'catalog reload refused; the last good catalog keeps serving')
+  t.match(refused, { level: 50, file, entry: /^entries\[\d+\] \("[A-Z_]+"\)$/, field: 'normalized_code', catalog_version: version })
+  const metrics = await app.inject({ url: '/metrics' })
+  t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="failure"}'), 1)
+  t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="success"}'), 0)
+})
+
+test('under event-loop overload, requests are shed with a 503 problem and Retry-After; /healthz and /metrics stay exempt', async (t) => {
+  const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5 } })
+  await app.ready()
+  // Block the event loop well past the threshold, then let the sampler see it.
+  const until = Date.now() + 300
+  while (Date.now() < until) { /* busy */ }
+  await new Promise((resolve) => setTimeout(resolve, 10))
+
+  const shed = await app.inject({ url: '/codes/scope_insufficient' })
+  t.equal(shed.statusCode, 503)
+  t.equal(shed.headers['retry-after'], '1')
+  t.match(shed.headers['content-type'], /^application\/problem\+json/)
+  t.match(shed.json(), { type: 'urn:errcat:problem:overloaded', status: 503, request_id: String })
+  t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/metrics' })).statusCode, 200)
+})
+
+test('the running service reloads its catalog on SIGHUP and keeps running (it is no stop signal)', { timeout: 90_000 }, async (t) => {
+  const dir = await catalogCopy(t)
+  const { address, child, exited, output } = await startService(t, [...process.execArgv, 'src/main.ts'], {
+    // Shedding off: a reload on a busy machine may delay the event loop past its threshold, and this test is about the reload.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CATALOG_DIR: dir, LOG_LEVEL: 'info', SHED_EVENT_LOOP_DELAY_MS: '0' }
+  })
+  const version = async (): Promise<string> => ((await (await fetch(`${address}/readyz`)).json()) as { catalog: { version: string } }).catalog.version
+  const before = await version()
+
+  const file = join(dir, 'onecli.yaml')
+  await writeFile(file, (await readFile(file, 'utf8')) + '\n# edited\n')
+  child.kill('SIGHUP')
+  let after = before
+  for (let i = 0; i < 100 && after === before; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    after = await version()
+  }
+  t.not(after, before, 'the new catalog is in service')
+  t.match(output(), /"msg":"catalog reloaded"/)
+  t.notMatch(output(), /"signal":"SIGHUP"/, 'SIGHUP did not start a shutdown')
+  child.kill('SIGTERM')
+  t.equal(await exited, 0)
+})
