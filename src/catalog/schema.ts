@@ -91,7 +91,7 @@ const EntryCommon = {
   remediation: Remediation,
   message_hints: Type.Optional(Type.Array(MessageHint, { minItems: 1, description: 'Tried in order; the first whose text the message contains is used.' })),
   notes: Type.Optional(NonEmpty),
-  // No uniqueItems: checking it hashes every array, a tenth of the boot time of a large catalog; the loader drops repeats.
+  // No uniqueItems: checking it hashes every array, which slows the boot of a large catalog; the loader drops repeats.
   inferred: Type.Optional(Type.Array(InferableField, { minItems: 1 })),
   origin: Type.Optional(Origin)
 }

@@ -97,7 +97,7 @@ test('a reload of a broken catalog is refused: the last good catalog keeps servi
 })
 
 test('under event-loop overload, requests are shed with a 503 problem and Retry-After; /healthz and /metrics stay exempt', async (t) => {
-  const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5 } })
+  const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5, warmUpMs: 0 } })
   await app.ready()
   // Block the event loop well past the threshold, then let the sampler see it.
   const until = Date.now() + 300
@@ -111,6 +111,15 @@ test('under event-loop overload, requests are shed with a 503 problem and Retry-
   t.match(shed.json(), { type: 'urn:errcat:problem:overloaded', status: 503, request_id: String })
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
   t.equal((await app.inject({ url: '/metrics' })).statusCode, 200)
+})
+
+test('while the service warms up, a delayed event loop sheds nothing', async (t) => {
+  const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5, warmUpMs: 60_000 } })
+  await app.ready()
+  const until = Date.now() + 300
+  while (Date.now() < until) { /* busy, as a boot on a loaded machine is */ }
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal((await app.inject({ url: '/codes/scope_insufficient' })).statusCode, 200)
 })
 
 test('the running service reloads its catalog on SIGHUP and keeps running (it is no stop signal)', { timeout: 90_000 }, async (t) => {

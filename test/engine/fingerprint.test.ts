@@ -1,0 +1,177 @@
+// Sources told apart by the fingerprints the catalog gives them, the spelling
+// of codes a source does not list, and message hints: catalog data the engine
+// interprets, with no platform's name in the engine.
+import { readFileSync, readdirSync } from 'node:fs'
+import { test } from 'tap'
+import { buildCatalog, CatalogError } from '../../src/catalog/load.js'
+import type { Catalog } from '../../src/catalog/types.js'
+import { classify } from '../../src/engine/classify.js'
+import { sourceByFingerprint } from '../../src/engine/fingerprint.js'
+import { parseBody } from '../../src/engine/parse.js'
+import { bundledCatalog } from '../helper.js'
+
+const TAXONOMY = readFileSync(new URL('../../catalog/taxonomy.yaml', import.meta.url), 'utf8')
+
+function source (id: string, extra: string): { name: string, text: string } {
+  return {
+    name: `${id}.yaml`,
+    text: `id: ${id}
+name: ${id}
+reference: https://example.invalid/${id}/errors
+docs: [https://example.invalid/${id}/errors]
+envelope: test bodies
+${extra}
+entries:
+  - code: ${id}_only
+    normalized_code: not_found
+    http_status: 404
+    title: A code only ${id} has
+    description: For the tests.
+    remediation: { action: Look it up., diagnostic: null }
+`
+  }
+}
+
+function catalogOf (...sources: Array<{ name: string, text: string }>): Catalog {
+  return buildCatalog([{ name: 'taxonomy.yaml', text: TAXONOMY }, ...sources], '/test-catalog')
+}
+
+const fromBody = (catalog: Catalog, body: string): string | null => sourceByFingerprint(catalog, parseBody(body, 'application/json'))
+
+test('each kind of condition', async (t) => {
+  const catalog = catalogOf(
+    source('equals', `fingerprints:
+  - evidence: kind is "x"
+    all: [{ path: kind, equals: x }]`),
+    source('contains', `fingerprints:
+  - evidence: tags holds "t1", or note says "t1"
+    all: [{ path: tags, is: array }]
+    any: [{ path: tags, contains: t1 }]
+  - evidence: a note that says t1
+    all: [{ path: note, contains: t1 }]`),
+    source('nested', `fingerprints:
+  - evidence: problem.code in UPPER_SNAKE without problem.kind
+    all:
+      - { path: problem.code, is: upper_snake }
+      - { path: problem.kind, present: false }
+      - { path: problem.detail, is_not: number }`),
+    source('stream', `fingerprints:
+  - evidence: an SSE failure event
+    all: [{ sse_event: failure }]`)
+  )
+  t.equal(fromBody(catalog, '{"kind":"x"}'), 'equals')
+  t.equal(fromBody(catalog, '{"kind":"y"}'), null)
+  t.equal(fromBody(catalog, '{"tags":["t0","t1"]}'), 'contains')
+  t.equal(fromBody(catalog, '{"tags":["t0"]}'), null)
+  t.equal(fromBody(catalog, '{"note":"see t1"}'), 'contains', 'contains reads strings too')
+  t.equal(fromBody(catalog, '{"problem":{"code":"NO_SUCH"}}'), 'nested')
+  t.equal(fromBody(catalog, '{"problem":{"code":"NO_SUCH","kind":null}}'), null, 'null is present')
+  t.equal(fromBody(catalog, '{"problem":{"code":"NO_SUCH","detail":3}}'), null, 'is_not')
+  t.equal(fromBody(catalog, '{"problem":{"code":"no_such"}}'), null, 'upper_snake is uppercase')
+  t.equal(fromBody(catalog, '[{"kind":"x"}]'), null, 'paths read objects, not arrays')
+  t.equal(fromBody(catalog, '{"problem":"NO_SUCH"}'), null, 'a path through a string is no path')
+  t.equal(sourceByFingerprint(catalog, parseBody('event: failure\ndata: {"x":1}\n\n', 'text/event-stream')), 'stream')
+  t.equal(sourceByFingerprint(catalog, parseBody('event: message\ndata: {"x":1}\n\n', 'text/event-stream')), null)
+})
+
+test('only own properties are read: an inherited or prototype key is no evidence', async (t) => {
+  const catalog = catalogOf(source('proto', `fingerprints:
+  - evidence: a constructor key
+    all: [{ path: constructor, present: true }]`))
+  t.equal(fromBody(catalog, '{}'), null, 'Object.prototype.constructor is not the body\'s')
+  t.equal(fromBody(catalog, '{"constructor":1}'), 'proto')
+  t.equal(sourceByFingerprint(catalog, parseBody(Object.create({ constructor: 1 }) as unknown)), null)
+})
+
+test('a mark decides before any shape; two sources at the same strength decide nothing', async (t) => {
+  const catalog = catalogOf(
+    source('marked', `fingerprints:
+  - evidence: a signature field
+    strength: mark
+    all: [{ path: signature, present: true }]`),
+    source('shaped', `fingerprints:
+  - evidence: an error object
+    all: [{ path: error, is: object }]`),
+    source('alike', `fingerprints:
+  - evidence: an error object with a message
+    all: [{ path: error.message, is: string }]`)
+  )
+  t.equal(fromBody(catalog, '{"error":{}}'), 'shaped')
+  t.equal(fromBody(catalog, '{"error":{},"signature":1}'), 'marked', 'the mark wins over the shape')
+  t.equal(fromBody(catalog, '{"error":{"message":"m"}}'), null, 'two shapes fit: no source')
+  t.equal(fromBody(catalog, '{"error":{"message":"m"},"signature":1}'), 'marked')
+  const result = classify({ status: 404, body: '{"error":{"message":"m"}}' }, catalog)
+  t.equal(result.source, null, 'classify names no source when the shapes disagree')
+  t.equal(result.normalized_code, 'not_found', 'and still answers by the status')
+})
+
+test('a code no source lists is its source\'s when only that source spells codes so', async (t) => {
+  const one = catalogOf(source('upper', 'unlisted_codes: { is: upper_snake }'), source('lower', 'unlisted_codes: { is: snake_case }'))
+  t.equal(classify({ status: 404, body: '{"code":"rate_exceeded"}' }, one).source, 'lower')
+  t.equal(classify({ status: 404, body: '{"code":"RATE_EXCEEDED"}' }, one).source, null, 'both spell it so: no source')
+  const other = catalogOf(source('upper', 'unlisted_codes: { is: upper_snake }'), source('plain', ''))
+  t.equal(classify({ status: 404, body: '{"code":"RATE_EXCEEDED"}' }, other).source, 'upper')
+  t.equal(classify({ status: 404, body: '{"code":"rateexceeded"}' }, other).source, null)
+})
+
+test('message hints: the first whose text the message holds, ignoring case, goes before the action', async (t) => {
+  const catalog = catalogOf({
+    name: 'hinted.yaml',
+    text: `id: hinted
+name: Hinted
+reference: https://example.invalid/hinted
+docs: [https://example.invalid/hinted]
+envelope: '{"code","message"}'
+entries:
+  - code: locked
+    normalized_code: failed_precondition
+    http_status: 409
+    title: Locked
+    description: Something is locked.
+    remediation: { action: Unlock it., diagnostic: null }
+    message_hints:
+      - { contains: Volume, action: The volume is locked. }
+      - { contains: sandbox, action: The sandbox is locked. }
+`
+  })
+  const action = (message: string): string => classify({ body: JSON.stringify({ code: 'locked', message }) }, catalog).remediation.action
+  t.equal(action('VOLUME v1 is in use'), 'The volume is locked. Unlock it.')
+  t.equal(action('sandbox and volume both'), 'The volume is locked. Unlock it.', 'list order, not message order')
+  t.equal(action('the Sandbox s1'), 'The sandbox is locked. Unlock it.')
+  t.equal(action('nothing named'), 'Unlock it.')
+})
+
+test('a fingerprint condition that does not say one thing is refused at load, naming where', async (t) => {
+  const refused = (extra: string): CatalogError => {
+    try {
+      catalogOf(source('broken', extra))
+    } catch (error) {
+      if (error instanceof CatalogError) return error
+      throw error
+    }
+    throw new Error('the catalog loaded')
+  }
+  t.match(refused(`fingerprints:
+  - evidence: two tests
+    all: [{ path: a, is: string, present: true }]`), { entry: 'fingerprints[0].all[0]', field: 'path', message: /exactly one of is, is_not, present, equals, contains/ })
+  t.match(refused(`fingerprints:
+  - evidence: no path
+    all: [{ is: string }]`), { entry: 'fingerprints[0].all[0]', field: 'path', message: /needs a path, or sse_event/ })
+  t.match(refused(`fingerprints:
+  - evidence: an event with a path
+    all: [{ path: a, present: true }]
+    any: [{ sse_event: error, path: a }]`), { entry: 'fingerprints[0].any[0]', field: 'sse_event' })
+  t.match(refused(`fingerprints:
+  - evidence: a bad path
+    all: [{ path: "a..b", present: true }]`), { entry: 'fingerprints[0]', field: 'all.0.path' })
+})
+
+test('the engine names no source: every platform it knows comes from the catalog', async (t) => {
+  const catalog = await bundledCatalog()
+  const engine = new URL('../../src/engine/', import.meta.url)
+  const names = catalog.sourceList.flatMap((index) => [index.info.id, ...index.info.name.split(/\W+/).filter((word) => word.length > 3)])
+  for (const file of readdirSync(engine)) {
+    const text = readFileSync(new URL(file, engine), 'utf8')
+    for (const name of names) t.notMatch(text, new RegExp(`\\b${name}\\b`, 'i'), `src/engine/${file} does not name ${name}`)
+  }
+})
