@@ -13,7 +13,7 @@ import { matchMessagePattern } from './message-patterns.js'
 import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
 import { adviseRetry } from './retry.js'
 import { UnknownSourceError } from './errors.js'
-import { DEFAULT_MAX_RETRY_AFTER_S, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
+import { DEFAULT_MAX_RETRY_AFTER_S, HINT_SCAN_LIMIT, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
 import type { Classification, MatchedBy } from './schemas.js'
 
 export type { Classification, MatchedBy } from './schemas.js'
@@ -254,9 +254,6 @@ function sourceBySpelling (catalog: Catalog, codes: readonly string[]): string |
   }
   return found
 }
-
-/** How much of a message the entry's message hints look at. */
-const HINT_SCAN_LIMIT = 1024
 
 /** The entry's remediation, with what this very call tells. */
 function specificRemediation (catalog: Catalog, base: Remediation, match: Match, message: string | null, requestId: string | null): Remediation {

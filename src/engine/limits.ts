@@ -15,6 +15,13 @@ export const SEARCH_OFFSET_LIMIT = 1_000_000
 export const DEFAULT_SEARCH_LIMIT = 20
 /** Longest source id taken from a caller. */
 export const SOURCE_ID_LENGTH_LIMIT = 64
+/** Longest header value a batch item may carry (read only up to HEADER_VALUE_LIMIT). */
+export const BATCH_HEADER_VALUE_LIMIT = 8192
+/** Longest Accept or If-None-Match header that is read; a longer one is ignored. */
+export const NEGOTIATED_HEADER_LIMIT = 1024
+/** How much of a request path a problem echoes as its instance, and in a not-found detail. */
+export const ECHOED_PATH_LIMIT = 256
+export const NOT_FOUND_PATH_LIMIT = 200
 
 /** Upstream header values are cut to this length before anything reads them. */
 export const HEADER_VALUE_LIMIT = 256
@@ -26,6 +33,10 @@ export const SSE_LINE_LIMIT = 2000
 export const FIELD_LIMIT = 4096
 /** Phrases are short, so matching them looks at the head of a message only. */
 export const MESSAGE_SCAN_LIMIT = 4096
+/** How much of a message an entry's message hints look at. */
+export const HINT_SCAN_LIMIT = 1024
+/** How many distinct event names of an SSE stream are kept. */
+export const SSE_EVENT_NAMES_LIMIT = 16
 
 /** Longest upstream message echoed back; the rest is cut with an ellipsis. */
 export const MESSAGE_LIMIT = 512

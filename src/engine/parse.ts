@@ -1,7 +1,7 @@
 // Reads an upstream error body without trusting it: JSON when it parses,
 // SSE data payloads, an HTML page's title, or plain text. Every scan is
 // bounded and linear; nothing walks a parsed value recursively.
-import { SCAN_LIMIT, SSE_LINE_LIMIT } from './limits.js'
+import { SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
 
 export type BodyFormat = 'json' | 'sse' | 'html' | 'text' | 'empty'
 
@@ -16,9 +16,6 @@ export interface ParsedBody {
   /** The event names a server-sent event stream announced, in order, each once. */
   sseEvents: readonly string[]
 }
-
-/** How many distinct SSE event names are kept. */
-const SSE_EVENT_NAMES_KEPT = 16
 
 const empty: ParsedBody = { format: 'empty', json: undefined, text: null, statusHint: null, sseEvents: [] }
 
@@ -142,7 +139,7 @@ function parseSse (text: string): ParsedBody | null {
     if (field === 'event') {
       event = value
       sawField = true
-      if (sseEvents.length < SSE_EVENT_NAMES_KEPT && !sseEvents.includes(value)) sseEvents.push(value)
+      if (sseEvents.length < SSE_EVENT_NAMES_LIMIT && !sseEvents.includes(value)) sseEvents.push(value)
     }
     if (field === 'data') { data.push(value); sawField = true }
   }

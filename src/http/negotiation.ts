@@ -3,6 +3,7 @@
 import Negotiator from 'negotiator'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { NEGOTIATED_HEADER_LIMIT } from '../engine/limits.js'
 
 export const FORMATS = ['json', 'text'] as const
 export type Format = typeof FORMATS[number]
@@ -12,14 +13,12 @@ export const FormatQuery = Type.Optional(Type.Union(FORMATS.map((format) => Type
 }))
 
 const OFFERED = ['application/json', 'text/plain']
-/** An Accept header longer than this is not negotiated: JSON. */
-const ACCEPT_LENGTH_LIMIT = 1024
 
 /** `?format=` wins; else the Accept header; JSON when the client does not care. */
 export function preferredFormat (request: FastifyRequest, explicit: Format | undefined): Format {
   if (explicit !== undefined) return explicit
   const accept = request.headers.accept
-  if (accept === undefined || accept.length > ACCEPT_LENGTH_LIMIT) return 'json'
+  if (accept === undefined || accept.length > NEGOTIATED_HEADER_LIMIT) return 'json'
   return new Negotiator({ headers: { accept } }).mediaType(OFFERED) === 'text/plain' ? 'text' : 'json'
 }
 
@@ -35,7 +34,7 @@ export function answeredFromCache (request: FastifyRequest, reply: FastifyReply,
   const etag = `"${catalogVersion}-${format}"`
   reply.header('etag', etag).header('cache-control', CACHE_CONTROL).header('vary', 'accept')
   const ifNoneMatch = request.headers['if-none-match']
-  if (ifNoneMatch === undefined || ifNoneMatch.length > ACCEPT_LENGTH_LIMIT) return false
+  if (ifNoneMatch === undefined || ifNoneMatch.length > NEGOTIATED_HEADER_LIMIT) return false
   const current = ifNoneMatch.split(',').some((tag) => {
     const trimmed = tag.trim()
     return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`

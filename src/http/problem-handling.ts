@@ -2,7 +2,7 @@
 // A 5xx never carries the exception's message or stack.
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { CODE_LENGTH_LIMIT } from '../engine/limits.js'
+import { CODE_LENGTH_LIMIT, NOT_FOUND_PATH_LIMIT } from '../engine/limits.js'
 import { buildProblem, problemForStatus, ProblemError, PROBLEMS, sendProblem } from './problems.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
 
@@ -61,7 +61,7 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
 async function problemHandling (app: FastifyInstance): Promise<void> {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) => sendProblem(reply, buildProblem(request, PROBLEMS.notFound,
-    `No route ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200) ?? ''}. GET /openapi.json lists every route.`)))
+    `No route ${request.method} ${request.url.split('?', 1)[0]?.slice(0, NOT_FOUND_PATH_LIMIT) ?? ''}. GET /openapi.json lists every route.`)))
 }
 
 export default fp(problemHandling, { name: 'problem-handling' })

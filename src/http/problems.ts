@@ -5,6 +5,7 @@
 // No Fastify at run time here: the CLI prints some of these problems too.
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ECHOED_PATH_LIMIT } from '../engine/limits.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 const TYPE_PREFIX = 'urn:errcat:problem:'
@@ -81,8 +82,6 @@ export class ProblemError extends Error {
   }
 }
 
-const MAX_INSTANCE_LENGTH = 256
-
 /** The problem a request gets; `status` defaults to the kind's own. */
 export function buildProblem (request: FastifyRequest, problem: ProblemKind, detail: string, extras: ProblemExtras = {}, status = problem.status): Problem {
   // The path only: a query string may hold anything a client typed.
@@ -92,7 +91,7 @@ export function buildProblem (request: FastifyRequest, problem: ProblemKind, det
     title: problem.title,
     status,
     detail,
-    instance: path.length > MAX_INSTANCE_LENGTH ? path.slice(0, MAX_INSTANCE_LENGTH) + '...' : path,
+    instance: path.length > ECHOED_PATH_LIMIT ? path.slice(0, ECHOED_PATH_LIMIT) + '...' : path,
     request_id: request.id,
     ...extras
   }

@@ -7,6 +7,7 @@ import { loadCatalog, CatalogError } from '../catalog/load.js'
 import { buildApp } from './app.js'
 import { loadConfig, ConfigError } from './config.js'
 import { shutdown } from './lifecycle.js'
+import './reload.js'
 
 /** close-with-grace exits 1 if shutdown takes longer than this; ours ends well before. */
 const SHUTDOWN_DEADLINE_MS = 4500

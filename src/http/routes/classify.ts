@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '
 import type { FastifyRequest } from 'fastify'
 import { classify, type ClassifyOptions } from '../../engine/classify.js'
 import { readUpstreamHeaders, UPSTREAM_HEADERS, UPSTREAM_PREFIX } from '../../engine/headers.js'
-import { BATCH_LIMIT, BODY_LIMIT_BYTES, HEADER_VALUE_LIMIT, SOURCE_ID_LENGTH_LIMIT } from '../../engine/limits.js'
+import { BATCH_HEADER_VALUE_LIMIT, BATCH_LIMIT, BODY_LIMIT_BYTES, HEADER_VALUE_LIMIT, SOURCE_ID_LENGTH_LIMIT } from '../../engine/limits.js'
 import { Classification } from '../../engine/schemas.js'
 import { renderClassification } from '../../engine/text.js'
 import { FormatQuery, preferredFormat, sendText } from '../negotiation.js'
@@ -31,7 +31,7 @@ const StatusQuery = Type.Optional(Type.Integer({ minimum: 100, maximum: 599, des
 
 const BatchItem = Type.Object({
   status: Type.Optional(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()])),
-  headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 8192 }), {
+  headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: BATCH_HEADER_VALUE_LIMIT }), {
     description: 'Upstream response headers, with or without the x-upstream- prefix.'
   })),
   body: Type.Optional(Type.Unknown({ description: 'The upstream body: a string as received, or any JSON value.' })),
