@@ -151,8 +151,8 @@ function errorAt (path: string, data: unknown, error: ValueError): CatalogError 
 }
 
 function describeError (error: ValueError): string {
-  const options = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((option) => option.const)
-  if (options !== undefined && options.every((option) => typeof option === 'string')) {
+  const options = error.schema.enum as unknown[] | undefined
+  if (options !== undefined && error.value !== undefined) {
     return `must be one of ${options.join(', ')} (got ${JSON.stringify(error.value)})`
   }
   if (error.value === undefined) return 'is required'

@@ -3,6 +3,7 @@
 // and the catalog's answer shapes (an entry, a source, a normalized code).
 // Every catalog type comes from these through Static<>.
 import { Type, type Static } from '@sinclair/typebox'
+import { Nullable, StringEnum } from './typebox.js'
 
 export const NORMALIZED_CODES = [
   'invalid_request',
@@ -22,14 +23,14 @@ export const NORMALIZED_CODES = [
   'unknown'
 ] as const
 
-export const NormalizedCode = Type.Union(NORMALIZED_CODES.map((code) => Type.Literal(code)), {
+export const NormalizedCode = StringEnum(NORMALIZED_CODES, {
   $id: 'NormalizedCode',
   description: 'One of errcat\'s normalized error codes (see GET /taxonomy).'
 })
 export type NormalizedCode = Static<typeof NormalizedCode>
 
 export const RETRY_STRATEGIES = ['none', 'retry_after', 'exponential_backoff'] as const
-export const RetryStrategy = Type.Union(RETRY_STRATEGIES.map((strategy) => Type.Literal(strategy)))
+export const RetryStrategy = StringEnum(RETRY_STRATEGIES)
 export type RetryStrategy = Static<typeof RetryStrategy>
 
 const HttpStatus = Type.Integer({ minimum: 100, maximum: 599 })
@@ -51,24 +52,19 @@ export type RetryOverride = Static<typeof RetryOverride>
 
 export const Remediation = Type.Object({
   action: NonEmpty,
-  diagnostic: Type.Union([NonEmpty, Type.Null()], { description: 'A command the platform really has, or null.' })
+  diagnostic: Nullable(NonEmpty, { description: 'A command the platform really has, or null.' })
 }, { $id: 'Remediation', additionalProperties: false })
 export type Remediation = Static<typeof Remediation>
 
 export const ORIGINS = ['error_reference', 'platform_docs'] as const
 /** Where an entry's facts come from: the platform's error-code reference page, or its other public documentation. */
-export const Origin = Type.Union(ORIGINS.map((origin) => Type.Literal(origin)), {
+export const Origin = StringEnum(ORIGINS, {
   description: 'error_reference: the platform\'s error-code reference page (its source\'s reference); platform_docs: its other public documentation.'
 })
 export type Origin = Static<typeof Origin>
 
 /** Fields an entry may mark as inferred because no source states them. */
-export const InferableField = Type.Union([
-  Type.Literal('http_status'),
-  Type.Literal('normalized_code'),
-  Type.Literal('type'),
-  Type.Literal('retry')
-])
+export const InferableField = StringEnum(['http_status', 'normalized_code', 'type', 'retry'])
 
 /**
  * A sentence put before the entry's action when the upstream message names
@@ -83,7 +79,7 @@ export type MessageHint = Static<typeof MessageHint>
 
 const EntryCommon = {
   normalized_code: NormalizedCode,
-  http_status: Type.Union([HttpStatus, Type.Null()]),
+  http_status: Nullable(HttpStatus),
   title: NonEmpty,
   description: NonEmpty,
   type: Type.Optional(NonEmpty),
@@ -147,7 +143,7 @@ export type StatusRuleFile = Static<typeof StatusRuleFile>
  * as `rate_limited` or `QUOTA_EXCEEDED`; `upper_snake` is that in uppercase.
  */
 export const VALUE_KINDS = ['string', 'object', 'array', 'number', 'boolean', 'snake_case', 'upper_snake'] as const
-export const ValueKind = Type.Union(VALUE_KINDS.map((kind) => Type.Literal(kind)))
+export const ValueKind = StringEnum(VALUE_KINDS)
 export type ValueKind = Static<typeof ValueKind>
 
 const BodyPath = Type.String({
@@ -180,7 +176,7 @@ export const FINGERPRINT_STRENGTHS = ['mark', 'shape'] as const
  */
 export const FingerprintFile = Type.Object({
   evidence: Type.String({ minLength: 1, description: 'What the fingerprint recognises, in a few words.' }),
-  strength: Type.Optional(Type.Union(FINGERPRINT_STRENGTHS.map((strength) => Type.Literal(strength)), { default: 'shape' })),
+  strength: Type.Optional(StringEnum(FINGERPRINT_STRENGTHS, { default: 'shape' })),
   all: Type.Array(ConditionFile, { minItems: 1, description: 'Every condition must hold.' }),
   any: Type.Optional(Type.Array(ConditionFile, { minItems: 1, description: 'At least one of these must hold too.' }))
 }, { additionalProperties: false })
@@ -231,11 +227,11 @@ export const ENTRY_KINDS = ['code', 'message', 'template', 'type', 'pattern', 's
 export const Entry = Type.Object({
   source: Type.String(),
   code: Type.String({ description: 'The platform\'s exact spelling; for message entries, a stable slug; for pattern rules, the rule\'s name.' }),
-  kind: Type.Union(ENTRY_KINDS.map((kind) => Type.Literal(kind)), {
+  kind: StringEnum(ENTRY_KINDS, {
     description: 'What the entry matches: a code, an exact message, a message template, an envelope type, a code pattern, or a bare HTTP status.'
   }),
   normalized_code: Type.Ref(NormalizedCode),
-  http_status: Type.Union([Type.Integer(), Type.Null()]),
+  http_status: Nullable(Type.Integer()),
   title: Type.String(),
   description: Type.String(),
   retry: Type.Ref(RetryPolicy),
@@ -256,7 +252,7 @@ export const Source = Type.Object({
   reference: Type.String({ description: 'The platform\'s error-code reference page.' }),
   docs: Type.Array(Type.String(), { description: 'The platform\'s public error documentation.' }),
   envelope: Type.String({ description: 'The shapes of the platform\'s error bodies.' }),
-  diagnostic_tool: Type.Union([Type.String(), Type.Null()], { description: 'The platform\'s CLI named in diagnostics, if any.' }),
+  diagnostic_tool: Nullable(Type.String(), { description: 'The platform\'s CLI named in diagnostics, if any.' }),
   entry_count: Type.Integer({ minimum: 0 })
 }, { $id: 'Source' })
 export type Source = Static<typeof Source>

@@ -2,9 +2,10 @@
 // through Static<>, and the HTTP routes serialize and document by them.
 import { Type, type Static } from '@sinclair/typebox'
 import { Entry, NormalizedCode, Remediation, RetryStrategy } from '../catalog/schema.js'
+import { Nullable, StringEnum } from '../catalog/typebox.js'
 
 export const MATCHED_BY = ['code', 'code_pattern', 'message', 'message_template', 'message_pattern', 'type', 'status', 'none'] as const
-export const MatchedBy = Type.Union(MATCHED_BY.map((how) => Type.Literal(how)), {
+export const MatchedBy = StringEnum(MATCHED_BY, {
   description: 'What decided the normalized code: an exact code, a source\'s code pattern, an exact message, a message template, ' +
     'a phrasing any platform uses, the envelope type, the HTTP status, or nothing.'
 })
@@ -13,7 +14,7 @@ export type MatchedBy = Static<typeof MatchedBy>
 export const RetryAdvice = Type.Object({
   retryable: Type.Boolean(),
   strategy: RetryStrategy,
-  delay_ms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'The wait the upstream asked for, when it named one.' }),
+  delay_ms: Nullable(Type.Integer({ minimum: 0 }), { description: 'The wait the upstream asked for, when it named one.' }),
   max_attempts: Type.Integer({ minimum: 1, description: 'Attempts in all, the first call included.' }),
   base_delay_ms: Type.Integer({ minimum: 0 }),
   max_delay_ms: Type.Integer({ minimum: 0 }),
@@ -23,12 +24,12 @@ export type RetryAdvice = Static<typeof RetryAdvice>
 
 export const Classification = Type.Object({
   normalized_code: Type.Ref(NormalizedCode),
-  source: Type.Union([Type.String(), Type.Null()]),
-  code: Type.Union([Type.String(), Type.Null()]),
+  source: Nullable(Type.String()),
+  code: Nullable(Type.String()),
   matched_by: MatchedBy,
-  http_status: Type.Union([Type.Integer(), Type.Null()]),
-  message: Type.Union([Type.String(), Type.Null()]),
-  request_id: Type.Union([Type.String(), Type.Null()]),
+  http_status: Nullable(Type.Integer()),
+  message: Nullable(Type.String()),
+  request_id: Nullable(Type.String()),
   params: Type.Record(Type.String(), Type.String()),
   retry: Type.Ref(RetryAdvice),
   remediation: Type.Ref(Remediation)

@@ -3,12 +3,13 @@
 import Negotiator from 'negotiator'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { StringEnum } from '../catalog/typebox.js'
 import { NEGOTIATED_HEADER_LIMIT } from '../engine/limits.js'
 
 export const FORMATS = ['json', 'text'] as const
 export type Format = typeof FORMATS[number]
 
-export const FormatQuery = Type.Optional(Type.Union(FORMATS.map((format) => Type.Literal(format)), {
+export const FormatQuery = Type.Optional(StringEnum(FORMATS, {
   description: 'text answers aligned plain text for terminals; the Accept header (text/plain) does the same.'
 }))
 

@@ -2,6 +2,7 @@
 // against a TypeBox schema, the engine's settings included. The Config type
 // is derived from the schema.
 import { Type, type Static } from '@sinclair/typebox'
+import { StringEnum } from '../catalog/typebox.js'
 import { EngineSettings, readSettings } from '../engine/settings.js'
 
 export { ConfigError } from '../engine/settings.js'
@@ -9,10 +10,10 @@ export { ConfigError } from '../engine/settings.js'
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'a TCP port from 0 to 65535' }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'a host name or IP address to listen on' }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-    { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' }
-  ),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'one of fatal, error, warn, info, debug, trace, silent'
+  }),
   CATALOG_DIR: Type.String({ minLength: 1, default: './catalog', description: 'a directory holding the catalog YAML files' }),
   ...EngineSettings.properties,
   SHED_EVENT_LOOP_DELAY_MS: Type.Integer({

@@ -19,9 +19,10 @@ export const FORCE_CLOSE_AFTER_MS = 3000
 
 async function lifecycle (app: FastifyInstance): Promise<void> {
   app.decorate('lifecycle', { draining: false })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // While draining, close each connection after its answer instead of keeping it alive, in-flight requests included.
     if (app.lifecycle.draining) reply.header('connection', 'close')
+    done(null, payload)
   })
 }
 

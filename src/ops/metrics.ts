@@ -72,7 +72,7 @@ async function metrics (app: FastifyInstance, options: MetricsOptions): Promise<
   const count = (result: Classification): void => {
     classifications.inc({ source: result.source ?? 'none', normalized_code: result.normalized_code, matched_by: result.matched_by })
   }
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     durations.observe({
       method: request.method,
       // Unmatched URLs share one label: a client must not mint new series.
@@ -82,6 +82,7 @@ async function metrics (app: FastifyInstance, options: MetricsOptions): Promise<
     const classified = request.classification ?? null
     if (Array.isArray(classified)) classified.forEach(count)
     else if (classified !== null) count(classified as Classification)
+    done()
   })
 
   app.get('/metrics', {

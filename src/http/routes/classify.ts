@@ -54,12 +54,13 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
     // Fastify refuses a content-type header it cannot parse (415) before any
     // parser runs. The upstream's header is data here: keep it for the engine
     // and let the body through as opaque bytes.
-    raw.addHook('onRequest', async (request: FastifyRequest) => {
+    raw.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
       const type = request.headers['content-type']
       if (type !== undefined && !wellFormedMediaType.test(type)) {
         request.upstreamContentType = type.slice(0, HEADER_VALUE_LIMIT)
         request.headers['content-type'] = 'application/octet-stream'
       }
+      done()
     })
 
     raw.post('/classify', {
@@ -75,7 +76,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
           413: problem('The body is larger than 1 MiB.')
         }
       }
-    }, async (request, reply) => {
+    }, (request, reply) => {
       const catalog = request.catalog
       checkSource(catalog, request.query.source)
       const result = classify({
@@ -86,7 +87,12 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
         source: request.query.source ?? null
       }, catalog, classifyOptions)
       request.classification = result
-      return preferredFormat(request, request.query.format) === 'text' ? sendText(reply, renderClassification(result)) : result
+      // A synchronous handler returns the answer, or nothing once it has sent one.
+      if (preferredFormat(request, request.query.format) === 'text') {
+        sendText(reply, renderClassification(result))
+        return
+      }
+      return result
     })
   })
 
@@ -102,7 +108,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
         415: problem('The batch must be sent as application/json.')
       }
     }
-  }, async (request) => {
+  }, (request) => {
     const catalog = request.catalog
     const { items } = request.body
     items.forEach((item, i) => checkSource(catalog, item.source, `items.${i}.source`))

@@ -1,7 +1,7 @@
 // GET /codes/:code and GET /codes: the catalog's read side, for support tools
 // (JSON) and for people with curl during an incident (text).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { NORMALIZED_CODES } from '../../catalog/schema.js'
+import { NormalizedCode } from '../../catalog/schema.js'
 import { lookup, search, unknownCode } from '../../engine/lookup.js'
 import { LookupResult, SearchResult } from '../../engine/schemas.js'
 import { CODE_LENGTH_LIMIT, DEFAULT_SEARCH_LIMIT, QUERY_LENGTH_LIMIT, SEARCH_OFFSET_LIMIT, SEARCH_PAGE_LIMIT } from '../../engine/limits.js'
@@ -27,19 +27,26 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         414: problem(`The code is longer than ${CODE_LENGTH_LIMIT} characters.`)
       }
     }
-  }, async (request, reply) => {
+  }, (request, reply) => {
     const catalog = request.catalog
     const { source } = request.query
     checkSource(catalog, source)
     const format = preferredFormat(request, request.query.format)
     const result = lookup(request.params.code, catalog, { source })
+    // A synchronous handler returns the answer, or nothing once it has sent one.
     if (result.matches.length === 0) {
       const { detail, suggestions } = unknownCode(request.params.code, catalog, { source })
       const unknown = buildProblem(request, PROBLEMS.unknownCode, detail, { suggestions })
-      return format === 'text' ? sendText(reply.code(404), renderProblem(unknown)) : sendProblem(reply, unknown)
+      if (format === 'text') sendText(reply.code(404), renderProblem(unknown))
+      else sendProblem(reply, unknown)
+      return
     }
-    if (answeredFromCache(request, reply, catalog.version, format)) return reply
-    return format === 'text' ? sendText(reply, renderLookup(result)) : result
+    if (answeredFromCache(request, reply, catalog.version, format)) return
+    if (format === 'text') {
+      sendText(reply, renderLookup(result))
+      return
+    }
+    return result
   })
 
   app.get('/codes', {
@@ -49,7 +56,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({
         q: Type.Optional(Type.String({ maxLength: QUERY_LENGTH_LIMIT, description: 'Words that must all appear (case-insensitive).' })),
         source: SourceQuery,
-        normalized_code: Type.Optional(Type.Union(NORMALIZED_CODES.map((code) => Type.Literal(code)))),
+        normalized_code: Type.Optional(Type.Ref(NormalizedCode)),
         limit: Type.Integer({ minimum: 1, maximum: SEARCH_PAGE_LIMIT, default: DEFAULT_SEARCH_LIMIT }),
         offset: Type.Integer({ minimum: 0, maximum: SEARCH_OFFSET_LIMIT, default: 0 }),
         format: FormatQuery
