@@ -87,6 +87,15 @@ export async function cpuSecondsOf (pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/** CPU time the whole machine has spent busy, all cores, in seconds (Linux). */
+export async function machineBusySeconds (): Promise<number> {
+  const stat = await readFile('/proc/stat', 'utf8')
+  // The first line sums all cores: user nice system idle iowait irq softirq steal ...
+  const ticks = (stat.slice(0, stat.indexOf('\n')).split(/\s+/).slice(1)).map(Number)
+  const total = ticks.reduce((sum, value) => sum + value, 0)
+  return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / 100
+}
+
 /**
  * One request, sent with node:http and only the route's own headers (plus
  * Host and Connection), as autocannon sends it: a client such as fetch
