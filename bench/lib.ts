@@ -1,7 +1,8 @@
 // Helpers the benchmark scripts share: start a target server in a child
 // process, send it one request or load it with autocannon, and read its
 // RSS and CPU time from /proc.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { fileURLToPath } from 'node:url'
@@ -38,13 +39,31 @@ export interface Target {
   stop: () => Promise<void>
 }
 
+/** The CPUs this process may run on, from /proc (Linux): `0-1` or `0,2-3`. */
+export function allowedCpus (): number[] {
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'
+  return list.split(',').flatMap((range) => {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?]
+    return Array.from({ length: (last as number) - first + 1 }, (_, i) => first + i)
+  })
+}
+
+/** Restricts every thread of a process to the CPUs listed (`0` or `0,2`), with taskset. */
+export function pinProcess (pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
+}
+
 /**
  * `errcat [catalogDir]` runs errcat; `floor <answers.json>` runs the floor
- * app answering those answers. Plain `node`, no V8 flags: what `npm start` runs.
+ * app answering those answers. Plain `node`, no V8 flags: what `npm start`
+ * runs; with `cpu`, started under taskset on that CPU alone.
  */
-export async function startTarget (kind: 'errcat' | 'floor', argument?: string): Promise<Target> {
+export async function startTarget (kind: 'errcat' | 'floor', argument?: string, cpu?: number): Promise<Target> {
   const script = siblingScript('target', import.meta.url)
-  const child = spawn(process.execPath, [...process.execArgv, script, kind, ...(argument === undefined ? [] : [argument])], {
+  const node = [process.execPath, ...process.execArgv, script, kind, ...(argument === undefined ? [] : [argument])]
+  // taskset sets the affinity and then execs node, so child.pid is node's.
+  const command = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node]
+  const child = spawn(command[0] as string, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' }
   })
@@ -85,15 +104,6 @@ export async function cpuSecondsOf (pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // /proc counts in USER_HZ ticks, 100 per second on Linux.
   return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-/** CPU time the whole machine has spent busy, all cores, in seconds (Linux). */
-export async function machineBusySeconds (): Promise<number> {
-  const stat = await readFile('/proc/stat', 'utf8')
-  // The first line sums all cores: user nice system idle iowait irq softirq steal ...
-  const ticks = (stat.slice(0, stat.indexOf('\n')).split(/\s+/).slice(1)).map(Number)
-  const total = ticks.reduce((sum, value) => sum + value, 0)
-  return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / 100
 }
 
 /**

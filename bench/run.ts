@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { BUNDLED_CATALOG_DIR, PACKAGE_ROOT } from '../src/catalog/paths.js'
 import { ROUTES } from './cases.js'
-import { load, machine, machineBusySeconds, send, siblingScript, startTarget, type Answer, type LoadRequest, type LoadResult, type Target } from './lib.js'
+import { allowedCpus, load, machine, pinProcess, send, siblingScript, startTarget, type Answer, type LoadRequest, type LoadResult, type Target } from './lib.js'
 import { writeSyntheticCatalog } from './synthetic.js'
 import { median } from './timing.js'
 
@@ -27,8 +27,6 @@ export interface BenchOptions {
   rounds: number
   seconds: number
   warmupSeconds: number
-  /** How many times a round disturbed by other processes is taken again, at most. */
-  retries: number
   /** Connections in all; each server gets half. */
   connections: number
   /** Synthetic catalog sizes probed, as multiples of the bundled catalog (1× is always probed). */
@@ -56,8 +54,6 @@ export interface RouteResult {
   floor_cpu_us: number
   cpu_ratio: number
   round_ratios: number[]
-  /** Cores that other processes on the machine kept busy during each round. */
-  round_other_cores: number[]
   /** Throughput and latency during the same rounds: each server with half the connections. */
   rps: number
   floor_rps: number
@@ -84,9 +80,9 @@ export interface Results {
   date: string
   machine: ReturnType<typeof machine>
   options: Omit<BenchOptions, 'outDir'>
+  /** The CPU both servers shared and the CPUs the load generator (this process) ran on; null on a single CPU. */
+  pinning: { servers: number, load: number[] } | null
   routes: RouteResult[]
-  /** Rounds taken again because other processes kept the machine busy. */
-  retried: number
   memory: { idle_rss_mb: number, after_load_rss_mb: number }
   scale: ScalePoint[]
   /** Each engine path's cost at the bounded size over its cost at 1×. */
@@ -97,10 +93,6 @@ export interface Results {
 }
 
 interface Sample { cpuUs: number, load: LoadResult }
-interface Round { errcat: Sample, floor: Sample, otherCores: number }
-
-/** A round is quiet when the rest of the machine kept at most this many cores busy. */
-const QUIET_CORES = 0.2
 
 async function sleep (ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
@@ -109,24 +101,16 @@ async function sleep (ms: number): Promise<void> {
 /**
  * Both servers loaded at once with the same request, each with half the
  * connections, and each one's CPU time (from /proc) per request it answered.
- * Loaded side by side, both meet the same slowdowns of this shared machine,
- * so their ratio holds where throughput taken in turns drifts.
+ * Loaded at once, both meet the same slowdowns of a shared machine, so their
+ * ratio holds where throughput taken in turns drifts.
  */
-async function sideBySide (errcat: Target, floor: Target, request: LoadRequest, seconds: number, connections: number): Promise<Round> {
+async function sideBySide (errcat: Target, floor: Target, request: LoadRequest, seconds: number, connections: number): Promise<[Sample, Sample]> {
   const each = Math.max(1, Math.floor(connections / 2))
-  const cpu = async (): Promise<number[]> => await Promise.all([errcat.cpuSeconds(), floor.cpuSeconds(), machineBusySeconds()])
-  const ownBefore = process.cpuUsage()
-  const before = await cpu()
-  const started = performance.now()
+  const before = await Promise.all([errcat.cpuSeconds(), floor.cpuSeconds()])
   const loads = await Promise.all([load(errcat.port, request, seconds, each), load(floor.port, request, seconds, each)])
-  const after = await cpu()
-  const elapsed = (performance.now() - started) / 1000
-  const own = process.cpuUsage(ownBefore)
-  const used = (i: number): number => (after[i] as number) - (before[i] as number)
-  const sample = (i: 0 | 1): Sample => ({ cpuUs: used(i) * 1e6 / Math.max(1, loads[i].requests), load: loads[i] })
-  // What neither server nor this process (autocannon runs in it) used: another developer's work on a shared machine.
-  const otherCores = Math.max(0, used(2) - used(0) - used(1) - (own.user + own.system) / 1e6) / elapsed
-  return { errcat: sample(0), floor: sample(1), otherCores }
+  const after = await Promise.all([errcat.cpuSeconds(), floor.cpuSeconds()])
+  const sample = (i: 0 | 1): Sample => ({ cpuUs: (after[i] - before[i]) * 1e6 / Math.max(1, loads[i].requests), load: loads[i] })
+  return [sample(0), sample(1)]
 }
 
 /** errcat's answer to the route's request; retried while load shedding still answers 503 after boot. */
@@ -139,9 +123,17 @@ async function capture (port: number, route: string, request: LoadRequest): Prom
   }
 }
 
-async function httpRounds (options: BenchOptions): Promise<Pick<Results, 'routes' | 'memory' | 'retried'>> {
+async function httpRounds (options: BenchOptions): Promise<Pick<Results, 'pinning' | 'routes' | 'memory'>> {
   const work = await mkdtemp(join(tmpdir(), 'errcat-bench-'))
-  const errcat = await startTarget('errcat')
+  // Both servers share one CPU and the load generator gets the others. Left to
+  // the scheduler, three busy processes on two CPUs land differently from one
+  // round to the next, and whichever server shares a CPU with the load
+  // generator pays more per request; on one CPU, time-sliced, both servers meet
+  // the same conditions, other processes on the machine included.
+  const cpus = allowedCpus()
+  const pinning = cpus.length < 2 ? null : { servers: cpus[cpus.length - 1] as number, load: cpus.slice(0, -1) }
+  if (pinning !== null) pinProcess(process.pid, pinning.load.join(','))
+  const errcat = await startTarget('errcat', undefined, pinning?.servers)
   let floor: Target | null = null
   try {
     await sleep(1000)
@@ -151,7 +143,7 @@ async function httpRounds (options: BenchOptions): Promise<Pick<Results, 'routes
     for (const [route, request] of Object.entries(ROUTES)) answers.set(route, await capture(errcat.port, route, request))
     const answersFile = join(work, 'answers.json')
     await writeFile(answersFile, JSON.stringify([...answers.values()].map(({ bytes, ...answer }) => answer)))
-    floor = await startTarget('floor', answersFile)
+    floor = await startTarget('floor', answersFile, pinning?.servers)
     const same = new Map<string, boolean>()
     for (const [route, request] of Object.entries(ROUTES)) {
       const errcatAnswer = answers.get(route) as Answer & { bytes: Buffer }
@@ -166,58 +158,49 @@ async function httpRounds (options: BenchOptions): Promise<Pick<Results, 'routes
     for (const request of Object.values(ROUTES)) await sideBySide(errcat, floor, request, options.warmupSeconds, options.connections)
 
     // Rounds go through every route in turn, so a slow minute of the machine meets every route alike.
-    const samples = new Map<string, Round[]>()
+    const samples = new Map<string, Array<[Sample, Sample]>>()
     let afterLoadRss = 0
-    let retried = 0
     for (let round = 0; round < options.rounds; round++) {
       for (const [route, request] of Object.entries(ROUTES)) {
-        let one = await sideBySide(errcat, floor, request, options.seconds, options.connections)
-        // Another process hogging a core does not slow both servers alike (it
-        // inflates errcat's CPU per request more than the floor's), so a round it
-        // disturbed is taken again, a few times at most, after a pause.
-        for (let retry = 0; retry < options.retries && one.otherCores > QUIET_CORES; retry++) {
-          process.stderr.write(`round ${round + 1} ${route}: other processes kept ${one.otherCores.toFixed(2)} cores busy; again\n`)
-          retried++
-          await sleep(2000)
-          one = await sideBySide(errcat, floor, request, options.seconds, options.connections)
-        }
-        samples.set(route, [...(samples.get(route) ?? []), one])
+        const pair = await sideBySide(errcat, floor, request, options.seconds, options.connections)
+        samples.set(route, [...(samples.get(route) ?? []), pair])
         afterLoadRss = Math.max(afterLoadRss, await errcat.rssBytes())
-        process.stderr.write(`round ${round + 1} ${route}: CPU ${one.errcat.cpuUs.toFixed(1)} vs floor ${one.floor.cpuUs.toFixed(1)} µs/req (${(one.errcat.cpuUs / one.floor.cpuUs).toFixed(2)}×), other processes ${one.otherCores.toFixed(2)} cores\n`)
+        process.stderr.write(`round ${round + 1} ${route}: CPU ${pair[0].cpuUs.toFixed(1)} vs floor ${pair[1].cpuUs.toFixed(1)} µs/req (${(pair[0].cpuUs / pair[1].cpuUs).toFixed(2)}×)\n`)
       }
     }
 
     const routes = Object.keys(ROUTES).map((route): RouteResult => {
-      const rounds = samples.get(route) ?? []
+      const pairs = samples.get(route) ?? []
       const answer = answers.get(route) as Answer & { bytes: Buffer }
-      const of = (who: 'errcat' | 'floor', pick: (sample: Sample) => number): number => median(rounds.map((one) => pick(one[who])))
-      const failures = (who: 'errcat' | 'floor'): number => rounds.reduce((sum, one) => sum + one[who].load.errors + one[who].load.non2xx, 0)
-      const roundRatios = rounds.map((one) => one.errcat.cpuUs / one.floor.cpuUs)
+      const of = (i: 0 | 1, pick: (sample: Sample) => number): number => median(pairs.map((pair) => pick(pair[i])))
+      const failures = (i: 0 | 1): number => pairs.reduce((sum, pair) => sum + pair[i].load.errors + pair[i].load.non2xx, 0)
+      const roundRatios = pairs.map(([mine, floors]) => mine.cpuUs / floors.cpuUs)
       return {
         route,
         status: answer.status,
         content_type: answer.content_type,
         body_bytes: answer.bytes.length,
         floor_same_answer: same.get(route) === true,
-        cpu_us: of('errcat', (sample) => sample.cpuUs),
-        floor_cpu_us: of('floor', (sample) => sample.cpuUs),
+        cpu_us: of(0, (sample) => sample.cpuUs),
+        floor_cpu_us: of(1, (sample) => sample.cpuUs),
         // Ratios are taken round by round, then the median: the machine's speed drifts between rounds.
         cpu_ratio: median(roundRatios),
         round_ratios: roundRatios,
-        round_other_cores: rounds.map((one) => one.otherCores),
-        rps: of('errcat', (sample) => sample.load.rps),
-        floor_rps: of('floor', (sample) => sample.load.rps),
-        p99_ms: of('errcat', (sample) => sample.load.p99),
-        floor_p99_ms: of('floor', (sample) => sample.load.p99),
-        failures: failures('errcat'),
-        floor_failures: failures('floor')
+        rps: of(0, (sample) => sample.load.rps),
+        floor_rps: of(1, (sample) => sample.load.rps),
+        p99_ms: of(0, (sample) => sample.load.p99),
+        floor_p99_ms: of(1, (sample) => sample.load.p99),
+        failures: failures(0),
+        floor_failures: failures(1)
       }
     })
-    return { routes, memory: { idle_rss_mb: idleRss / 2 ** 20, after_load_rss_mb: afterLoadRss / 2 ** 20 }, retried }
+    return { pinning, routes, memory: { idle_rss_mb: idleRss / 2 ** 20, after_load_rss_mb: afterLoadRss / 2 ** 20 } }
   } finally {
     await floor?.stop()
     await errcat.stop()
     await rm(work, { recursive: true, force: true })
+    // The scale probes that follow run where they like.
+    if (pinning !== null) pinProcess(process.pid, cpus.join(','))
   }
 }
 
@@ -326,16 +309,16 @@ export function markdown (results: Results): string {
     '| goal (informational) | measured | |', '|---|---:|---|',
     ...checks(results.goals, 'met', 'not met'),
     '',
-    `Server CPU per request, errcat and the floor loaded at once with the same request (${o.connections / 2} connections each), ` +
-      `${o.rounds} rounds of ${o.seconds} s per route after ${o.warmupSeconds} s of warm-up; medians of the rounds, the ratio taken round by round. ` +
-      `Other processes: the cores the rest of the machine kept busy meanwhile (median of the rounds); a round above ${QUIET_CORES} was taken again, up to ${o.retries} times (${results.retried} retakes in this run).`,
+    `Server CPU per request, errcat and the floor loaded at once with the same request (${o.connections / 2} connections each` +
+      (results.pinning === null ? '), ' : `, both on CPU ${results.pinning.servers}, the load generator on CPU ${results.pinning.load.join(',')}), `) +
+      `${o.rounds} rounds of ${o.seconds} s per route after ${o.warmupSeconds} s of warm-up; medians of the rounds, the ratio taken round by round.`,
     '',
-    '| route | answer | errcat CPU µs/req | floor CPU µs/req | ratio | rounds\' ratios | other processes, cores | errcat req/s | floor req/s | errcat p99 ms | floor p99 ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+    '| route | answer | errcat CPU µs/req | floor CPU µs/req | ratio | rounds\' ratios | errcat req/s | floor req/s | errcat p99 ms | floor p99 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const r of results.routes) {
     const spread = `${Math.min(...r.round_ratios).toFixed(2)}–${Math.max(...r.round_ratios).toFixed(2)}`
-    lines.push(`| ${r.route} | ${r.status}, ${r.content_type.split(';')[0] as string}, ${r.body_bytes} B | ${r.cpu_us.toFixed(1)} | ${r.floor_cpu_us.toFixed(1)} | ${times(r.cpu_ratio)} | ${spread} | ${median(r.round_other_cores).toFixed(2)} | ${r.rps.toFixed(0)} | ${r.floor_rps.toFixed(0)} | ${r.p99_ms} | ${r.floor_p99_ms} |`)
+    lines.push(`| ${r.route} | ${r.status}, ${r.content_type.split(';')[0] as string}, ${r.body_bytes} B | ${r.cpu_us.toFixed(1)} | ${r.floor_cpu_us.toFixed(1)} | ${times(r.cpu_ratio)} | ${spread} | ${r.rps.toFixed(0)} | ${r.floor_rps.toFixed(0)} | ${r.p99_ms} | ${r.floor_p99_ms} |`)
   }
   lines.push('', `Idle RSS of errcat with the bundled catalog: ${results.memory.idle_rss_mb.toFixed(0)} MB (${results.memory.after_load_rss_mb.toFixed(0)} MB at most under load).`)
   if (results.scale.length > 0) {
@@ -356,12 +339,12 @@ export function markdown (results: Results): string {
 }
 
 export async function runBenchmark (options: BenchOptions): Promise<Results> {
-  const { routes, memory, retried } = await httpRounds(options)
+  const { pinning, routes, memory } = await httpRounds(options)
   const scale = await scaling(options.scale, options.probeMs, options.probes)
   const growth = growthOf(scale, options.boundedAt)
   const { outDir, ...recorded } = options
   const measured = { routes, memory, scale, growth }
-  const results: Results = { date: new Date().toISOString(), machine: machine(), options: recorded, retried, ...measured, ...evaluate(measured, options) }
+  const results: Results = { date: new Date().toISOString(), machine: machine(), options: recorded, pinning, ...measured, ...evaluate(measured, options) }
   if (outDir !== null) {
     await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
     await writeFile(join(outDir, 'results.md'), markdown(results))
@@ -375,7 +358,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       rounds: { type: 'string', default: '8' },
       seconds: { type: 'string', default: '4' },
       warmup: { type: 'string', default: '5' },
-      retries: { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
       scale: { type: 'string', default: '10,100,1000' },
       'bounded-at': { type: 'string', default: '100' },
@@ -389,7 +371,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rounds: Number(values.rounds),
     seconds: Number(values.seconds),
     warmupSeconds: Number(values.warmup),
-    retries: Number(values.retries),
     connections: Number(values.connections),
     scale: values.scale === '' ? [] : values.scale.split(',').map(Number),
     boundedAt: Number(values['bounded-at']),
