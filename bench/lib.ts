@@ -1,11 +1,13 @@
 // Helpers the benchmark scripts share: start a target server in a child
-// process, load it with autocannon, and summarise.
-import { spawn, type ChildProcess } from 'node:child_process'
+// process, send it one request or load it with autocannon, and read its
+// RSS and CPU time from /proc.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { cpus, totalmem } from 'node:os'
 import autocannon from 'autocannon'
-import { median } from './timing.js'
 
 /** Runs a sibling script the way this one runs: compiled .js, or .ts under tap's loader. */
 export function siblingScript (name: string, from: string): string {
@@ -13,7 +15,21 @@ export function siblingScript (name: string, from: string): string {
   return fileURLToPath(new URL(`./${name}${extension}`, from))
 }
 
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4']
+export interface LoadRequest {
+  method: 'GET' | 'POST'
+  path: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+/** What a server answered to one request: what the floor must answer byte for byte. */
+export interface Answer {
+  method: string
+  path: string
+  status: number
+  content_type: string
+  body: string
+}
 
 export interface Target {
   port: number
@@ -23,10 +39,31 @@ export interface Target {
   stop: () => Promise<void>
 }
 
-export async function startTarget (kind: 'errcat' | 'baseline', catalogDir?: string): Promise<Target> {
+/** The CPUs this process may run on, from /proc (Linux): `0-1` or `0,2-3`. */
+export function allowedCpus (): number[] {
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'
+  return list.split(',').flatMap((range) => {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?]
+    return Array.from({ length: (last as number) - first + 1 }, (_, i) => first + i)
+  })
+}
+
+/** Restricts every thread of a process to the CPUs listed (`0` or `0,2`), with taskset. */
+export function pinProcess (pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
+}
+
+/**
+ * `errcat [catalogDir]` runs errcat; `floor <answers.json>` runs the floor
+ * app answering those answers. Plain `node`, no V8 flags: what `npm start`
+ * runs; with `cpu`, started under taskset on that CPU alone.
+ */
+export async function startTarget (kind: 'errcat' | 'floor', argument?: string, cpu?: number): Promise<Target> {
   const script = siblingScript('target', import.meta.url)
-  // The flags `npm start` and the image run with, for both servers alike.
-  const child = spawn(process.execPath, [...process.execArgv, ...SERVICE_NODE_FLAGS, script, kind, ...(catalogDir === undefined ? [] : [catalogDir])], {
+  const node = [process.execPath, ...process.execArgv, script, kind, ...(argument === undefined ? [] : [argument])]
+  // taskset sets the affinity and then execs node, so child.pid is node's.
+  const command = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node]
+  const child = spawn(command[0] as string, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' }
   })
@@ -45,6 +82,7 @@ export async function startTarget (kind: 'errcat' | 'baseline', catalogDir?: str
     rssBytes: async () => rssOf(child.pid as number),
     cpuSeconds: async () => cpuSecondsOf(child.pid as number),
     stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((resolve) => child.on('exit', resolve))
       child.kill('SIGTERM')
       await exited
@@ -68,22 +106,40 @@ export async function cpuSecondsOf (pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
-export interface LoadRequest {
-  method: 'GET' | 'POST'
-  path: string
-  headers?: Record<string, string>
-  body?: string
+/**
+ * One request, sent with node:http and only the route's own headers (plus
+ * Host and Connection), as autocannon sends it: a client such as fetch
+ * would add Accept and others, and errcat negotiates on Accept.
+ */
+export async function send (port: number, request: LoadRequest): Promise<Answer & { bytes: Buffer }> {
+  return await new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers ?? {} }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('error', reject)
+      response.on('end', () => {
+        const bytes = Buffer.concat(chunks)
+        resolve({
+          method: request.method,
+          path: request.path,
+          status: response.statusCode ?? 0,
+          content_type: response.headers['content-type'] ?? '',
+          body: bytes.toString('utf8'),
+          bytes
+        })
+      })
+    })
+    outgoing.on('error', reject)
+    outgoing.end(request.body)
+  })
 }
 
 export interface LoadResult {
   rps: number
-  p50: number
   p99: number
   errors: number
   non2xx: number
   requests: number
-  /** How long the load ran, in seconds. */
-  seconds: number
 }
 
 export async function load (port: number, request: LoadRequest, seconds: number, connections: number): Promise<LoadResult> {
@@ -96,29 +152,11 @@ export async function load (port: number, request: LoadRequest, seconds: number,
     duration: seconds
   })
   return {
-    // Requests over the time they took: autocannon's average is per whole second, and a slice can be shorter.
     rps: result.requests.total / result.duration,
-    p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    requests: result.requests.total,
-    seconds: result.duration
-  }
-}
-
-/** Several loads of one server as one: requests over their total time, and the median of their latencies. */
-export function combined (parts: readonly LoadResult[]): LoadResult {
-  const requests = parts.reduce((sum, part) => sum + part.requests, 0)
-  const seconds = parts.reduce((sum, part) => sum + part.seconds, 0)
-  return {
-    rps: seconds > 0 ? requests / seconds : 0,
-    p50: median(parts.map((part) => part.p50)),
-    p99: median(parts.map((part) => part.p99)),
-    errors: parts.reduce((sum, part) => sum + part.errors, 0),
-    non2xx: parts.reduce((sum, part) => sum + part.non2xx, 0),
-    requests,
-    seconds
+    requests: result.requests.total
   }
 }
 

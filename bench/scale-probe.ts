@@ -1,9 +1,11 @@
-// One point of the scaling curve, in a process of its own so that its RSS is
-// its own: `scale-probe <catalog-dir> <ms-per-case>`. Prints one JSON line.
+// One point of the scaling curve, in a fresh process so that its boot and RSS
+// are its own: `scale-probe <catalog-dir> <ms-per-case>`. Boots errcat on the
+// catalog, times classify() on each engine path, then sends every route once
+// through app.inject. Prints one JSON line.
 import { buildApp } from '../src/ops/app.js'
 import { loadConfig } from '../src/ops/config.js'
 import { loadCatalog } from '../src/catalog/load.js'
-import { engineCalls } from './cases.js'
+import { engineCalls, PROBE_ROUTES } from './cases.js'
 import { timeEachInTurns } from './timing.js'
 
 const [dir = '', msArg = '300'] = process.argv.slice(2)
@@ -12,9 +14,18 @@ const catalog = await loadCatalog(dir)
 const app = await buildApp({ config: { ...loadConfig({}), CATALOG_DIR: dir, LOG_LEVEL: 'silent' }, catalog })
 await app.ready()
 const bootMs = performance.now() - started
-global.gc?.()
 const rssBytes = process.memoryUsage().rss
 
 const perCaseNs = timeEachInTurns(engineCalls(catalog), Number(msArg))
+// The timing loop held the event loop for seconds: let load shedding see it
+// idle again, so the routes meet errcat as requests would, not the probe's loop.
+await new Promise((resolve) => setTimeout(resolve, 1000))
+
+const answers: Array<{ route: string, status: number, expected: boolean }> = []
+for (const [route, request] of Object.entries(PROBE_ROUTES)) {
+  const response = await app.inject({ method: request.method, url: request.path, headers: request.headers ?? {}, ...(request.body === undefined ? {} : { payload: request.body }) })
+  const status = response.statusCode
+  answers.push({ route, status, expected: request.expect === 404 ? status === 404 : status >= 200 && status < 300 })
+}
 await app.close()
-process.stdout.write(JSON.stringify({ entries: catalog.allEntries.length, boot_ms: bootMs, rss_bytes: rssBytes, per_case_ns: perCaseNs }) + '\n')
+process.stdout.write(JSON.stringify({ entries: catalog.allEntries.length, boot_ms: bootMs, rss_bytes: rssBytes, per_case_ns: perCaseNs, answers }) + '\n')

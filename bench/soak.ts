@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { ROUTES } from './run.js'
+import { ROUTES } from './cases.js'
 import { startTarget } from './lib.js'
 
 export interface SoakOptions { seconds: number, warmupSeconds: number, connections: number }

@@ -24,11 +24,10 @@ function meanNsPerCall (fn: () => unknown, milliseconds: number): number {
 /**
  * The cost of one call of each function, in ns: each gets `milliseconds` in
  * all, as `windows` short windows taken in turns with the others', and its
- * cost is the median window's. This shared machine slows down for a second
- * or so at a time; one long window per function put such a slowdown on
- * whichever function it met (the cheapest path of one catalog measured
- * 363 to 678 ns in five probes), where the median of windows in turns
- * leaves it out, for all functions alike.
+ * cost is the median window's. A shared machine slows down for a second or
+ * so at a time; one long window per function would put such a slowdown on
+ * whichever function it met, where the median of windows in turns leaves it
+ * out, for all functions alike.
  */
 export function timeEachInTurns (fns: Readonly<Record<string, () => unknown>>, milliseconds: number, windows = 10): Record<string, number> {
   const calls = Object.entries(fns).map(([name, fn]) => ({ name, fn, samples: [] as number[] }))

@@ -14,17 +14,20 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
   t.equal(build.status, 0, build.status === 0 ? 'the bench compiles' : `the bench does not compile: ${build.stdout}`)
   const out = t.testdir({})
   const run = spawnSync(process.execPath, [join(root, 'dist-bench/bench/run.js'),
-    '--seconds', '1', '--slices', '2', '--warmup', '1', '--rounds', '1', '--side-by-side-rounds', '1', '--side-by-side-seconds', '1', '--connections', '4', '--scale', '2', '--probe-ms', '20', '--probes', '1', '--engine-ms', '20', '--out', out
+    '--seconds', '1', '--rounds', '1', '--warmup', '1', '--connections', '4',
+    '--scale', '2,3', '--bounded-at', '2', '--answer-at', '3', '--probe-ms', '20', '--probes', '1', '--out', out
   ], { cwd: root, encoding: 'utf8', timeout: 180_000 })
   // 1 means a target was missed on this busy machine: the smoke run only proves the script works.
   t.ok(run.status === 0 || run.status === 1, `the script finishes (exit ${String(run.status)}): ${run.stderr.slice(-500)}`)
 
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {
-    routes: Array<{ route: string, rps: number, baseline_rps: number, ratio: number, errors: number, non2xx: number, baseline_non2xx: number, items_per_s?: number, cpu_us: number, baseline_cpu_us: number, cpu_ratio: number }>
-    engine: Record<string, number>
-    scale: Array<{ factor: number, entries: number, boot_ms: number }>
+    routes: Array<{ route: string, status: number, body_bytes: number, floor_same_answer: boolean, cpu_us: number, floor_cpu_us: number, cpu_ratio: number, round_ratios: number[], rps: number, floor_rps: number, failures: number, floor_failures: number }>
+    pinning: { servers: number, load: number[] } | null
     memory: { idle_rss_mb: number }
-    targets: Array<{ target: string, pass: boolean }>
+    scale: Array<{ factor: number, entries: number, boot_ms: number, rss_mb: number, answers: Array<{ route: string, statuses: number[] }> }>
+    growth: Record<string, number>
+    targets: Array<{ target: string, value: string, pass: boolean }>
+    goals: Array<{ target: string, pass: boolean }>
   }
   t.same(results.routes.map((route) => route.route), [
     'GET /codes/:code',
@@ -34,38 +37,42 @@ test('npm run bench runs end to end and writes results.json and results.md', asy
     'POST /classify/batch (100 items)'
   ])
   for (const route of results.routes) {
-    t.ok(route.rps > 0 && route.baseline_rps > 0, `${route.route} was measured`)
-    t.equal(route.errors, 0, `${route.route} had no errors`)
-    t.equal(route.non2xx, 0, `${route.route}: errcat answered 2xx`)
-    t.equal(route.baseline_non2xx, 0, `${route.route}: the baseline took the same request and answered 2xx`)
-    t.ok(route.cpu_us > 0 && route.baseline_cpu_us > 0, `${route.route}: server CPU per request was measured side by side`)
-    t.equal(route.cpu_ratio.toFixed(6), (route.cpu_us / route.baseline_cpu_us).toFixed(6), `${route.route}: with one round, the CPU ratio is errcat's over the baseline's`)
+    t.ok(route.status >= 200 && route.status < 300 && route.body_bytes > 0, `${route.route}: errcat's answer was captured (${route.status}, ${route.body_bytes} bytes)`)
+    t.ok(route.floor_same_answer, `${route.route}: the floor answered the same status, content type and body bytes`)
+    t.equal(route.failures, 0, `${route.route}: errcat answered every request 2xx`)
+    t.equal(route.floor_failures, 0, `${route.route}: the floor took the same requests and answered every one 2xx`)
+    t.ok(route.rps > 0 && route.floor_rps > 0, `${route.route}: both servers were loaded`)
+    t.ok(route.cpu_us > 0 && route.floor_cpu_us > 0, `${route.route}: server CPU per request was measured side by side`)
+    t.equal(route.cpu_ratio.toFixed(6), (route.cpu_us / route.floor_cpu_us).toFixed(6), `${route.route}: with one round, the ratio is errcat's CPU over the floor's`)
   }
-  t.ok((results.routes[4]?.items_per_s ?? 0) > 0, 'batch items/s is reported')
-  t.same(Object.keys(results.engine), ['code', 'code_pattern', 'message', 'message_template', 'type', 'status', 'html'])
-  t.same(results.scale.map((point) => point.factor), [1, 2])
-  t.ok((results.scale[1]?.entries ?? 0) > 1.5 * (results.scale[0]?.entries ?? 0), 'the 2× catalog copies every entry (type, pattern and status rules stay single)')
+  t.ok(results.pinning === null || (results.pinning.load.length > 0 && !results.pinning.load.includes(results.pinning.servers)), 'both servers share a CPU the load generator does not use')
   t.ok(results.memory.idle_rss_mb > 0, 'idle RSS is measured')
-  t.ok(results.targets.length >= 10, 'every target is evaluated')
+  t.same(results.scale.map((point) => point.factor), [1, 2, 3])
+  t.ok((results.scale[1]?.entries ?? 0) > 1.5 * (results.scale[0]?.entries ?? 0), 'the 2× catalog copies every entry (type, pattern and status rules stay single)')
+  t.ok(results.scale.every((point) => point.boot_ms > 0 && point.rss_mb > 0), 'boot time and RSS are measured at every size')
+  t.same(Object.keys(results.growth), ['code', 'code_pattern', 'message', 'message_template', 'type', 'status', 'html'], 'growth is reported per engine path')
+  t.equal(results.scale[2]?.answers.length, 16, 'every route is sent to the largest catalog')
+  t.ok(results.scale[2]?.answers.every((answer) => answer.statuses.length === 1 && answer.statuses[0] !== 0), 'each route answered once per probe')
+
+  t.same(results.targets.map((target) => target.target.replace(/[\d.]+×|[\d.]+ (MB|s)/g, 'N')), [
+    'GET /codes/:code: CPU/request ≤ N the floor\'s',
+    'POST /classify (scaigrid rate limit): CPU/request ≤ N the floor\'s',
+    'POST /classify (onecli template): CPU/request ≤ N the floor\'s',
+    'POST /classify (nginx 502 HTML): CPU/request ≤ N the floor\'s',
+    'idle RSS of errcat with the bundled catalog ≤ N',
+    'N catalog boots (load + buildApp + ready) in ≤ N',
+    'per-classification cost grows < N from N to N (worst engine path)',
+    'N catalog boots and answers every route with the expected status'
+  ], 'every target is evaluated')
+  for (const target of results.targets) t.notMatch(target.value, /not probed/, `${target.target} was measured`)
+  t.equal(results.goals.length, 4, 'the goal is reported for each single route')
+  t.equal(run.status, results.targets.every((target) => target.pass) ? 0 : 1, 'the exit code says whether every target passed')
 
   const markdown = await readFile(join(out, 'results.md'), 'utf8')
-  t.match(markdown, /\| route \| req\/s \| p50 ms \| p99 ms \| baseline req\/s \| baseline p99 ms \| ratio \|/)
-  t.match(markdown, /\| route \| errcat CPU µs\/req \| baseline CPU µs\/req \| CPU ratio \|/)
-  t.match(markdown, /\| engine path \| classifications\/s \|/)
   t.match(markdown, /\| target \| measured \| \|/)
-})
-
-test('slices of one server combine into requests over their total time, with median latencies', async (t) => {
-  const { combined } = await import('../../bench/lib.js')
-  const slice = (requests: number, seconds: number, p99: number) => ({ rps: requests / seconds, p50: p99 / 2, p99, errors: 0, non2xx: requests === 0 ? 0 : 1, requests, seconds })
-  const whole = combined([slice(1000, 1, 4), slice(3000, 1, 2), slice(500, 0.5, 9)])
-  t.equal(whole.requests, 4500)
-  t.equal(whole.seconds, 2.5)
-  t.equal(whole.rps, 1800, 'requests over the total time, not the mean of the slices\' rates')
-  t.equal(whole.p99, 4, 'the median slice p99')
-  t.equal(whole.p50, 2)
-  t.equal(whole.non2xx, 3, 'counts add up')
-  t.equal(combined([]).rps, 0, 'no slices, no rate')
+  t.match(markdown, /\| goal \(informational\) \| measured \| \|/)
+  t.match(markdown, /\| route \| answer \| errcat CPU µs\/req \| floor CPU µs\/req \| ratio \|/)
+  t.match(markdown, /\| catalog \| entries \| boot ms \| RSS after boot MB \|/)
 })
 
 test('functions timed in turns keep their names, and a call with more work measures dearer', async (t) => {
