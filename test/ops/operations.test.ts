@@ -140,6 +140,8 @@ test('the running service reloads its catalog on SIGHUP and keeps running (it is
     after = await version()
   }
   t.not(after, before, 'the new catalog is in service')
+  // Log lines reach stdout asynchronously (pino's default destination).
+  for (let i = 0; i < 100 && !output().includes('"msg":"catalog reloaded"'); i++) await new Promise((resolve) => setTimeout(resolve, 50))
   t.match(output(), /"msg":"catalog reloaded"/)
   t.notMatch(output(), /"signal":"SIGHUP"/, 'SIGHUP did not start a shutdown')
   child.kill('SIGTERM')
