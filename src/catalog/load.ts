@@ -14,7 +14,7 @@ import {
 } from './schema.js'
 import { buildPatternRule } from './patterns.js'
 import { parseTemplate, sampleOf, TemplateIndex, TemplateSyntaxError, type CompiledTemplate } from './templates.js'
-import type { Catalog, Condition, Entry, EntryKind, Fingerprint, SourceIndex, TaxonomyCode } from './types.js'
+import type { Catalog, Condition, Entry, EntryKind, Fingerprint, RateLimitReset, SourceIndex, TaxonomyCode } from './types.js'
 
 export const TAXONOMY_FILE = 'taxonomy.yaml'
 /** People edit YAML. A generated catalog may be JSON instead, which parses far faster when it is large. */
@@ -89,8 +89,21 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     for (const entry of index.entries) allEntries.push(entry)
     spec.fingerprints?.forEach((item, i) => fingerprints.push(buildFingerprint(spec.id, item, path, `fingerprints[${i}]`)))
   }
-  // Marks first: a shape counts only when no mark decides.
-  fingerprints.sort((a, b) => (a.strength === b.strength ? 0 : a.strength === 'mark' ? -1 : 1))
+  // Marks first, then shapes, then transit marks.
+  fingerprints.sort((a, b) => STRENGTH_ORDER[a.strength] - STRENGTH_ORDER[b.strength])
+  const headerNames = new Set<string>()
+  for (const fingerprint of fingerprints) {
+    for (const condition of [...fingerprint.all, ...fingerprint.any]) if ('header' in condition) headerNames.add(condition.header)
+  }
+  const rateLimitResets: RateLimitReset[] = []
+  for (const index of sources.values()) {
+    for (const name of [...index.codeHeaders, ...index.requestIdHeaders]) headerNames.add(name)
+    for (const reset of index.rateLimitResets) {
+      rateLimitResets.push(reset)
+      headerNames.add(reset.header)
+      if (reset.remaining !== undefined) headerNames.add(reset.remaining)
+    }
+  }
 
   let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
@@ -106,6 +119,8 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     sources,
     sourceList: Object.freeze([...sources.values()]),
     fingerprints: Object.freeze(fingerprints),
+    headerNames: Object.freeze(headerNames),
+    rateLimitResets: Object.freeze(rateLimitResets),
     taxonomy,
     allEntries: Object.freeze(allEntries),
     // Built on the first search, not at boot: a large catalog boots faster, and most never search.
@@ -173,22 +188,32 @@ function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, T
 
 type EntryLike = Omit<EntryFile, 'code'> & { code?: string, type?: string }
 
-const PATH_TESTS = ['is', 'is_not', 'present', 'equals', 'contains'] as const
+const STRENGTH_ORDER: Record<Fingerprint['strength'], number> = { mark: 0, shape: 1, transit: 2 }
+const SUBJECTS = ['path', 'header', 'body_contains', 'sse_event', 'status_in'] as const
+const VALUE_TESTS = ['is', 'is_not', 'present', 'equals', 'contains', 'starts_with'] as const
 
 function buildCondition (item: ConditionFile, path: string, where: string): Condition {
-  const tests = PATH_TESTS.filter((test) => item[test] !== undefined)
-  if (item.sse_event !== undefined) {
-    if (item.path !== undefined || tests.length > 0) throw new CatalogError(path, where, 'sse_event', 'an sse_event condition has no path and no other test')
-    return Object.freeze({ test: 'sse_event', event: item.sse_event })
+  const subjects = SUBJECTS.filter((subject) => item[subject] !== undefined)
+  const tests = VALUE_TESTS.filter((test) => item[test] !== undefined)
+  if (subjects.length !== 1) throw new CatalogError(path, where, 'path', `a condition names exactly one of ${SUBJECTS.join(', ')}`)
+  if (item.body_contains !== undefined || item.sse_event !== undefined || item.status_in !== undefined) {
+    const field = subjects[0] as string
+    if (tests.length > 0) throw new CatalogError(path, where, field, `a ${field} condition takes no other test`)
+    if (item.body_contains !== undefined) return Object.freeze({ test: 'body_contains', text: item.body_contains })
+    if (item.sse_event !== undefined) return Object.freeze({ test: 'sse_event', event: item.sse_event })
+    return Object.freeze({ test: 'status_in', statuses: Object.freeze([...item.status_in as number[]]) })
   }
-  if (item.path === undefined) throw new CatalogError(path, where, 'path', 'a condition needs a path, or sse_event')
-  if (tests.length !== 1) throw new CatalogError(path, where, 'path', `a condition sets exactly one of ${PATH_TESTS.join(', ')}`)
-  const keys = Object.freeze(item.path.split('.'))
-  if (item.is !== undefined) return Object.freeze({ path: keys, test: 'is', kind: item.is })
-  if (item.is_not !== undefined) return Object.freeze({ path: keys, test: 'is_not', kind: item.is_not })
-  if (item.present !== undefined) return Object.freeze({ path: keys, test: 'present', present: item.present })
-  if (item.equals !== undefined) return Object.freeze({ path: keys, test: 'equals', value: item.equals })
-  return Object.freeze({ path: keys, test: 'contains', text: item.contains as string })
+  const field = subjects[0] as 'path' | 'header'
+  if (tests.length !== 1) throw new CatalogError(path, where, field, `a condition sets exactly one of ${VALUE_TESTS.join(', ')}`)
+  const subject = item.path !== undefined ? { path: Object.freeze(item.path.split('.')) } : { header: item.header as string }
+  // Header values are compared ignoring case.
+  const text = (value: string): string => (item.header !== undefined ? value.toLowerCase() : value)
+  if (item.is !== undefined) return Object.freeze({ ...subject, test: 'is', kind: item.is })
+  if (item.is_not !== undefined) return Object.freeze({ ...subject, test: 'is_not', kind: item.is_not })
+  if (item.present !== undefined) return Object.freeze({ ...subject, test: 'present', present: item.present })
+  if (item.equals !== undefined) return Object.freeze({ ...subject, test: 'equals', value: typeof item.equals === 'string' ? text(item.equals) : item.equals })
+  if (item.contains !== undefined) return Object.freeze({ ...subject, test: 'contains', text: text(item.contains) })
+  return Object.freeze({ ...subject, test: 'starts_with', text: text(item.starts_with as string) })
 }
 
 function buildFingerprint (source: string, item: FingerprintFile, path: string, where: string): Fingerprint {
@@ -251,6 +276,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     if (item.template !== undefined) entry.template = item.template
     if (item.type !== undefined) entry.type = item.type
     if (item.notes !== undefined) entry.notes = item.notes
+    if (item.reference !== undefined) entry.reference = item.reference
     if (item.inferred !== undefined) entry.inferred = Object.freeze(withoutDuplicates(item.inferred)) as string[]
     entries.push(Object.freeze(entry))
     if (item.message_hints !== undefined) messageHints.set(entry, Object.freeze(item.message_hints.map((hint) => Object.freeze(hint))))
@@ -315,6 +341,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
       id: source,
       name: spec.name,
       reference: spec.reference,
+      role: spec.role ?? 'service',
       docs: Object.freeze([...spec.docs]) as string[],
       envelope: spec.envelope,
       diagnostic_tool: spec.diagnostic_tool ?? null,
@@ -330,6 +357,9 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     templates: templateIndex,
     messageHints,
     unlistedCodes: spec.unlisted_codes?.is ?? null,
+    codeHeaders: Object.freeze([...spec.code_headers ?? []]),
+    requestIdHeaders: Object.freeze([...spec.request_id_headers ?? []]),
+    rateLimitResets: Object.freeze((spec.rate_limit_resets ?? []).map((reset) => Object.freeze({ ...reset }))),
     entries: Object.freeze(entries)
   })
 }

@@ -20,6 +20,13 @@ export const NORMALIZED_CODES = [
   'upstream_error',
   'not_implemented',
   'internal',
+  'overloaded',
+  'content_policy',
+  'payload_too_large',
+  'cancelled',
+  'upstream_unreachable',
+  'gone',
+  'billing',
   'unknown'
 ] as const
 
@@ -56,6 +63,9 @@ export const Remediation = Type.Object({
 }, { $id: 'Remediation', additionalProperties: false })
 export type Remediation = Static<typeof Remediation>
 
+/** A public https page: what a person reading the answer can open. */
+const PublicPage = (description: string) => Type.String({ pattern: '^https://\\S+$', description })
+
 export const ORIGINS = ['error_reference', 'platform_docs'] as const
 /** Where an entry's facts come from: the platform's error-code reference page, or its other public documentation. */
 export const Origin = StringEnum(ORIGINS, {
@@ -87,6 +97,7 @@ const EntryCommon = {
   remediation: Remediation,
   message_hints: Type.Optional(Type.Array(MessageHint, { minItems: 1, description: 'Tried in order; the first whose text the message contains is used.' })),
   notes: Type.Optional(NonEmpty),
+  reference: Type.Optional(PublicPage('The public page or source file this entry\'s facts come from, when it is not the source\'s reference page.')),
   // No uniqueItems: checking it hashes every array, which slows the boot of a large catalog; the loader drops repeats.
   inferred: Type.Optional(Type.Array(InferableField, { minItems: 1 })),
   origin: Type.Optional(Origin)
@@ -147,32 +158,43 @@ export const ValueKind = StringEnum(VALUE_KINDS)
 export type ValueKind = Static<typeof ValueKind>
 
 const BodyPath = Type.String({
-  pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$',
+  pattern: '^[A-Za-z_@$][A-Za-z0-9_@$-]*(\\.[A-Za-z_@$][A-Za-z0-9_@$-]*)*$',
   description: 'A dotted path into the JSON body, such as error.code.'
 })
 
+export const HeaderName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'A response header\'s name, in lowercase, without any x-upstream- prefix.' })
+
 /**
- * One test of a response. A path condition sets exactly one of is, is_not,
- * present, equals or contains; `sse_event` holds when a server-sent event
- * stream carried an event of that name.
+ * One test of a response. A condition names one subject: a `path` into the
+ * JSON body or a `header`, each with exactly one test; a text the raw body
+ * contains (`body_contains`, case-sensitive); an event a server-sent event
+ * stream carried (`sse_event`); or the statuses the response may have
+ * (`status_in`). Header values are compared ignoring case.
  */
 export const ConditionFile = Type.Object({
   path: Type.Optional(BodyPath),
+  header: Type.Optional(HeaderName),
+  body_contains: Type.Optional(Type.String({ minLength: 3 })),
+  sse_event: Type.Optional(NonEmpty),
+  status_in: Type.Optional(Type.Array(HttpStatus, { minItems: 1 })),
   is: Type.Optional(ValueKind),
   is_not: Type.Optional(ValueKind),
-  present: Type.Optional(Type.Boolean({ description: 'true: the path holds a value, null included; false: it holds none.' })),
+  present: Type.Optional(Type.Boolean({ description: 'true: the path or header holds a value, null included; false: it holds none.' })),
   equals: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   contains: Type.Optional(Type.String({ minLength: 1, description: 'A list that holds this string, or a string that contains it.' })),
-  sse_event: Type.Optional(NonEmpty)
+  starts_with: Type.Optional(Type.String({ minLength: 1, description: 'A string that begins with this one.' }))
 }, { additionalProperties: false })
 export type ConditionFile = Static<typeof ConditionFile>
 
-export const FINGERPRINT_STRENGTHS = ['mark', 'shape'] as const
+export const FINGERPRINT_STRENGTHS = ['mark', 'shape', 'transit'] as const
 /**
  * How a source's responses look. A `mark` is something only this source
- * sends; a `shape` is a layout it shares with others, which counts only when
- * no mark decides. When several sources' fingerprints of the same strength
- * fit one response, none of them settles its source.
+ * sends when it answers itself: its own error page or body, or a header only
+ * it sets. A `shape` is a layout it shares with others. A `transit` mark is a
+ * header a proxy or CDN puts on every response that passes through it, its
+ * own or not. Marks decide first, then shapes; a transit mark counts only when
+ * neither fits, for a response the proxy most likely wrote itself. When
+ * several sources fit at the same strength, none of them settles the source.
  */
 export const FingerprintFile = Type.Object({
   evidence: Type.String({ minLength: 1, description: 'What the fingerprint recognises, in a few words.' }),
@@ -182,14 +204,38 @@ export const FingerprintFile = Type.Object({
 }, { additionalProperties: false })
 export type FingerprintFile = Static<typeof FingerprintFile>
 
+export const SOURCE_ROLES = ['service', 'proxy'] as const
+
+export const RESET_FORMATS = ['seconds', 'unix_seconds', 'duration', 'timestamp'] as const
+/**
+ * A header that says when a rate limit resets, read for a 429 when no more
+ * direct hint (Retry-After and its kin, the body) names a delay. Its format:
+ * `seconds` from now, `unix_seconds` since the epoch, a `duration` such as
+ * 6m0s, or an RFC 3339 `timestamp`. `remaining` names the header that counts
+ * what is left of that limit: a limit at 0 is the one that was hit.
+ */
+export const RateLimitResetFile = Type.Object({
+  header: HeaderName,
+  remaining: Type.Optional(HeaderName),
+  format: StringEnum(RESET_FORMATS)
+}, { additionalProperties: false })
+export type RateLimitReset = Static<typeof RateLimitResetFile>
+
 export const SourceFile = Type.Object({
   id: Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
   name: NonEmpty,
-  reference: Type.String({ minLength: 1, description: 'The platform\'s error-code reference page: where the entries of origin error_reference come from.' }),
-  docs: Type.Array(NonEmpty, { minItems: 1, description: 'The platform\'s public error documentation.' }),
+  reference: PublicPage('The platform\'s error-code reference page: where the entries of origin error_reference come from.'),
+  docs: Type.Array(PublicPage('A public page of the platform\'s error documentation.'), { minItems: 1, description: 'The platform\'s public error documentation.' }),
   envelope: NonEmpty,
   diagnostic_tool: Type.Optional(NonEmpty),
+  role: Type.Optional(StringEnum(SOURCE_ROLES, {
+    default: 'service',
+    description: 'service: an API or platform; proxy: a proxy, CDN or load balancer in front of one, whose own errors are not the service\'s.'
+  })),
   fingerprints: Type.Optional(Type.Array(FingerprintFile, { minItems: 1 })),
+  code_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose value names the error code (the text before any colon).' })),
+  request_id_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers that carry the source\'s request id, most specific first.' })),
+  rate_limit_resets: Type.Optional(Type.Array(RateLimitResetFile, { minItems: 1 })),
   unlisted_codes: Type.Optional(Type.Object({
     is: ValueKind
   }, {
@@ -241,6 +287,7 @@ export const Entry = Type.Object({
   template: Type.Optional(Type.String()),
   type: Type.Optional(Type.String({ description: 'The envelope type value that goes with this error.' })),
   notes: Type.Optional(Type.String()),
+  reference: Type.Optional(Type.String({ description: 'The public page or source file this entry\'s facts come from, when it is not the source\'s reference page.' })),
   inferred: Type.Optional(Type.Array(Type.String(), { description: 'Fields no source states, inferred by errcat.' }))
 }, { $id: 'Entry' })
 export type Entry = Static<typeof Entry>
@@ -250,6 +297,7 @@ export const Source = Type.Object({
   id: Type.String(),
   name: Type.String(),
   reference: Type.String({ description: 'The platform\'s error-code reference page.' }),
+  role: StringEnum(SOURCE_ROLES, { description: 'service: an API or platform; proxy: a proxy, CDN or load balancer in front of one.' }),
   docs: Type.Array(Type.String(), { description: 'The platform\'s public error documentation.' }),
   envelope: Type.String({ description: 'The shapes of the platform\'s error bodies.' }),
   diagnostic_tool: Nullable(Type.String(), { description: 'The platform\'s CLI named in diagnostics, if any.' }),

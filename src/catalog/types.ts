@@ -1,23 +1,28 @@
 // The catalog as the rest of errcat sees it: resolved entries and immutable
 // indexes built once at load. Nothing outside src/catalog reads the files.
-import type { Entry, MessageHint, NormalizedCode, Source, TaxonomyCode, ValueKind } from './schema.js'
+import type { Entry, MessageHint, NormalizedCode, RateLimitReset, Source, TaxonomyCode, ValueKind } from './schema.js'
 import type { TemplateIndex } from './templates.js'
 import type { PatternRule } from './patterns.js'
 
-export type { Entry, EntryKind, NormalizedCode, Source, TaxonomyCode } from './schema.js'
+export type { Entry, EntryKind, NormalizedCode, RateLimitReset, Source, TaxonomyCode } from './schema.js'
 
-/** A fingerprint condition, its path split into property names. */
+/** What a condition tests: a body path (split into property names) or a header. */
+export type Subject = { path: readonly string[] } | { header: string }
+
+/** A fingerprint condition. Header values are compared in lowercase. */
 export type Condition =
-  | { path: readonly string[], test: 'is' | 'is_not', kind: ValueKind }
-  | { path: readonly string[], test: 'present', present: boolean }
-  | { path: readonly string[], test: 'equals', value: string | number | boolean }
-  | { path: readonly string[], test: 'contains', text: string }
+  | Subject & { test: 'is' | 'is_not', kind: ValueKind }
+  | Subject & { test: 'present', present: boolean }
+  | Subject & { test: 'equals', value: string | number | boolean }
+  | Subject & { test: 'contains' | 'starts_with', text: string }
+  | { test: 'body_contains', text: string }
   | { test: 'sse_event', event: string }
+  | { test: 'status_in', statuses: readonly number[] }
 
 export interface Fingerprint {
   source: string
   evidence: string
-  strength: 'mark' | 'shape'
+  strength: 'mark' | 'shape' | 'transit'
   all: readonly Condition[]
   any: readonly Condition[]
 }
@@ -39,6 +44,12 @@ export interface SourceIndex {
   messageHints: ReadonlyMap<Entry, readonly MessageHint[]>
   /** How codes this source does not list are spelled, when it says. */
   unlistedCodes: ValueKind | null
+  /** Headers whose value names the error code. */
+  codeHeaders: readonly string[]
+  /** Headers that carry the source's request id. */
+  requestIdHeaders: readonly string[]
+  /** Headers that say when its rate limits reset. */
+  rateLimitResets: readonly RateLimitReset[]
   entries: readonly Entry[]
 }
 
@@ -51,8 +62,12 @@ export interface Catalog {
   sources: ReadonlyMap<string, SourceIndex>
   /** The same indexes as `sources`, in order. */
   sourceList: readonly SourceIndex[]
-  /** Every source's fingerprints, marks first. */
+  /** Every source's fingerprints, marks first, then shapes, then transit marks. */
   fingerprints: readonly Fingerprint[]
+  /** Every response header some source's fingerprints, codes, request ids or rate-limit resets are read from. */
+  headerNames: ReadonlySet<string>
+  /** Every source's rate-limit reset headers. */
+  rateLimitResets: readonly RateLimitReset[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
   /** Every entry of every kind, in source and file order (for search and suggestions). */
   allEntries: readonly Entry[]

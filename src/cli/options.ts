@@ -4,7 +4,6 @@ import { readFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { NORMALIZED_CODES, type NormalizedCode } from '../catalog/schema.js'
 import { BUNDLED_CATALOG_DIR } from '../catalog/paths.js'
-import { readUpstreamHeaders, type UpstreamHeaders } from '../engine/headers.js'
 import { BODY_LIMIT_BYTES } from '../engine/limits.js'
 
 export interface Writer {
@@ -48,14 +47,12 @@ export function normalizedCodeOption (value: string | undefined): NormalizedCode
 }
 
 export interface HeaderLines {
-  headers: UpstreamHeaders
+  /** Every header given, by lowercased name; classify reads those it knows. */
+  headers: Record<string, string>
   contentType: string | null
 }
 
-/**
- * 'Retry-After: 30' lines as POST /classify reads its x-upstream- headers:
- * names in any case, with or without the prefix, values bounded.
- */
+/** 'Retry-After: 30' lines: names in any case, with or without the x-upstream- prefix. */
 export function headerLines (lines: readonly string[]): HeaderLines {
   const named: Record<string, string> = {}
   let contentType: string | null = null
@@ -67,7 +64,7 @@ export function headerLines (lines: readonly string[]): HeaderLines {
     if (name === 'content-type' || name === 'x-upstream-content-type') contentType = value
     else named[name] = value
   }
-  return { headers: readUpstreamHeaders(named), contentType }
+  return { headers: named, contentType }
 }
 
 function tooLarge (): UsageError {

@@ -7,13 +7,13 @@ import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
 import { parseBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
-import { isKind, sourceByFingerprint } from './fingerprint.js'
+import { isKind, sourceByFingerprint, type SourceDecision } from './fingerprint.js'
 import { readUpstreamHeaders, type HeadersLike } from './headers.js'
 import { matchMessagePattern } from './message-patterns.js'
 import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
 import { adviseRetry } from './retry.js'
 import { UnknownSourceError } from './errors.js'
-import { DEFAULT_MAX_RETRY_AFTER_S, HINT_SCAN_LIMIT, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
+import { DEFAULT_MAX_RETRY_AFTER_S, FIELD_LIMIT, HINT_SCAN_LIMIT, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
 import type { Classification, MatchedBy } from './schemas.js'
 
 export type { Classification, MatchedBy } from './schemas.js'
@@ -27,8 +27,9 @@ export interface ClassifyInput {
   status?: number | null
   /**
    * Upstream response headers, names in any case, with or without an
-   * x-upstream- prefix: retry-after, retry-after-ms, x-request-id and
-   * x-should-retry are read, the rest ignored.
+   * x-upstream- prefix. Those errcat knows are read (Retry-After and its kin,
+   * rate-limit headers, request ids, and the marks of the catalog's sources);
+   * the rest are ignored.
    */
   headers?: HeadersLike
   /** A source id the caller knows sent the error; it wins over detection. */
@@ -49,42 +50,65 @@ interface Match {
   source: string | null
   code: string | null
   params: Record<string, string>
+  /** What decided the code. */
+  evidence: string | null
 }
+
+/** Headers errcat reads whatever the source: retry hints and the common request id. */
+export const STANDARD_HEADERS: readonly string[] = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms', 'ratelimit', 'ratelimit-reset', 'x-should-retry', 'x-request-id']
 
 function bounded (text: string | null, limit: number): string | null {
   if (text === null) return null
   return text.length > limit ? text.slice(0, limit) + '…' : text
 }
 
+/** Every header name a classification may read, for a catalog. */
+const knownHeaders = new WeakMap<Catalog, ReadonlySet<string>>()
+export function headerNamesOf (catalog: Catalog): ReadonlySet<string> {
+  let names = knownHeaders.get(catalog)
+  if (names === undefined) knownHeaders.set(catalog, names = new Set([...STANDARD_HEADERS, ...catalog.headerNames]))
+  return names
+}
+
 export function classify (input: ClassifyInput, catalog: Catalog, options: ClassifyOptions = {}): Classification {
   const hinted = input.source ?? null
   if (hinted !== null && !catalog.sources.has(hinted)) throw new UnknownSourceError(hinted, catalog.sourceIds)
-  const headers = readUpstreamHeaders(input.headers)
+  const headers = readUpstreamHeaders(input.headers, headerNamesOf(catalog))
   const parsed = parseBody(input.body, input.contentType)
   const signals = extractSignals(parsed)
   const status = input.status ?? signals.bodyStatus ?? null
-  const fingerprinted = hinted ?? sourceByFingerprint(catalog, parsed)
+  addHeaderCodes(catalog, signals, headers)
+  const detected: SourceDecision = hinted !== null
+    ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}` }
+    : sourceByFingerprint(catalog, { body: parsed, headers, status })
 
-  const match = refineContextWindow(findMatch(catalog, signals, status, hinted, fingerprinted), signals.message, status)
+  const match = refineContextWindow(findMatch(catalog, signals, status, hinted, detected), signals.message, status)
   const taxonomy = catalog.taxonomy.get(match.normalized)
   const statusDefault = normalizedForStatus(status)
   // An unknown error still gets the retry policy its HTTP status implies.
   const policyCode = match.normalized === 'unknown' && statusDefault !== null ? statusDefault : match.normalized
   const policy = match.entry?.retry ?? catalog.taxonomy.get(policyCode)?.retry ?? taxonomyOf(catalog, 'unknown').retry
-  const retry = adviseRetry({
+  const sourceIndex = match.source === null ? undefined : catalog.sources.get(match.source)
+  const { evidence: delayEvidence, ...retry } = adviseRetry({
     normalized: match.normalized,
     policy,
     backoffPolicy: taxonomyOf(catalog, 'unavailable').retry,
     headers,
-    bodyRetryAfterS: signals.retryAfterS,
-    bodyRetryable: signals.retryable,
-    retryStrategy: signals.retryStrategy,
+    // The detected source's own description of its reset headers comes first.
+    resets: sourceIndex === undefined ? catalog.rateLimitResets : [...sourceIndex.rateLimitResets, ...catalog.rateLimitResets],
+    body: { retryAfter: signals.retryAfter, retryDelay: signals.retryDelay, message: signals.message, retryStrategy: signals.retryStrategy, retryable: signals.retryable },
+    status,
     maxRetryAfterS: options.maxRetryAfterS ?? DEFAULT_MAX_RETRY_AFTER_S,
     now: options.now ?? Date.now()
   })
 
-  const requestId = bounded(headers['x-request-id']?.trim() || signals.requestId, REQUEST_ID_LIMIT)
+  const requestId = bounded(requestIdOf(catalog, headers, sourceIndex) ?? signals.requestId, REQUEST_ID_LIMIT)
   const baseRemediation = match.entry?.remediation ?? taxonomy?.remediation ?? taxonomyOf(catalog, 'unknown').remediation
+  const candidates = match.source !== null ? [match.source] : detected.candidates
+  const evidence = [detected.source === match.source || match.source === null ? detected.evidence : null, match.evidence, delayEvidence]
+    .filter((item): item is string => item !== null)
+    .map((item) => bounded(item, FIELD_LIMIT / 16) as string)
+  if (sourceIndex?.info.role === 'proxy') evidence.push(`${sourceIndex.info.name} is a proxy: the error is its own, not the service's behind it`)
   return {
     normalized_code: match.normalized,
     source: match.source,
@@ -94,9 +118,31 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     message: bounded(signals.message, MESSAGE_LIMIT),
     request_id: requestId,
     params: match.params,
+    candidates: match.source === null && candidates.length < 2 ? [] : candidates,
+    evidence,
     retry,
     remediation: specificRemediation(catalog, baseRemediation, match, signals.message, requestId)
   }
+}
+
+/** Codes some source's headers name (the text before any colon), after the body's own. */
+function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<Record<string, string>>): void {
+  for (const index of catalog.sourceList) {
+    for (const name of index.codeHeaders) {
+      const value = headers[name]?.split(':', 1)[0]?.trim()
+      if (value !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(value) && !signals.codes.includes(value)) signals.codes.push(value)
+    }
+  }
+}
+
+/** The upstream request id: x-request-id, else the source's own request-id headers, else any source's. */
+function requestIdOf (catalog: Catalog, headers: Readonly<Record<string, string>>, source: SourceIndex | undefined): string | null {
+  const names = [...source?.requestIdHeaders ?? [], ...catalog.sourceList.flatMap((index) => index.requestIdHeaders)]
+  for (const name of ['x-request-id', ...names]) {
+    const value = headers[name]?.trim()
+    if (value !== undefined && value !== '') return value
+  }
+  return null
 }
 
 function taxonomyOf (catalog: Catalog, code: NormalizedCode) {
@@ -106,12 +152,12 @@ function taxonomyOf (catalog: Catalog, code: NormalizedCode) {
   return found
 }
 
-function fromEntry (entry: Entry, matchedBy: MatchedBy, params: Record<string, string> = {}): Match {
-  return { entry, normalized: entry.normalized_code, matchedBy, source: entry.source, code: entry.code, params }
+function fromEntry (entry: Entry, matchedBy: MatchedBy, evidence: string, params: Record<string, string> = {}): Match {
+  return { entry, normalized: entry.normalized_code, matchedBy, source: entry.source, code: entry.code, params, evidence }
 }
 
 /**
- * What `lookup` finds in the sources. The preferred (hinted or fingerprinted)
+ * What `lookup` finds in the sources. The preferred (hinted or detected)
  * source's find wins outright; beyond it, a find counts only when exactly one
  * other source has it, so that a collision is never settled by catalog order.
  */
@@ -126,13 +172,17 @@ function findIn<T> (order: readonly SourceIndex[], preferred: string | null, loo
   return found.length === 1 ? found[0] as T : null
 }
 
-function findMatch (catalog: Catalog, signals: Signals, status: number | null, hinted: string | null, fingerprinted: string | null): Match {
-  let source = fingerprinted
+function findMatch (catalog: Catalog, signals: Signals, status: number | null, hinted: string | null, detected: SourceDecision): Match {
+  let source = detected.source
   const rawCode = signals.codes[0] ?? signals.grpcStatus
+  // A hint confines the search to its source, and candidates to theirs; else every source.
+  const order = hinted !== null
+    ? [catalog.sources.get(hinted) as SourceIndex]
+    : detected.candidates.length > 1 ? detected.candidates.map((id) => catalog.sources.get(id) as SourceIndex) : catalog.sourceList
 
   // 1. Codes: exact spelling first, then case-insensitive.
   for (const code of signals.codes) {
-    const found = matchCode(catalog, code, source, hinted !== null)
+    const found = matchCode(catalog, code, source, hinted !== null, order)
     if (found === null) continue
     if (found.entry !== null || found.source !== null) return found
     // The same code in several catalogs and no envelope to settle it: agree or move on.
@@ -140,16 +190,14 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
   }
 
   // A code the catalog does not know still says which platform sent it when only one platform spells codes so.
-  source ??= sourceBySpelling(catalog, signals.codes)
-  // A hint confines the search to its source; else every source, the fingerprinted one trusted first.
-  const order = hinted !== null ? [catalog.sources.get(hinted) as SourceIndex] : catalog.sourceList
+  source ??= sourceBySpelling(order, signals.codes)
 
   // 2. The source's pattern rules, for codes it does not list one by one.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
     for (const code of signals.codes) {
       const rule = firstMatchingPattern(index.patterns, code)
-      if (rule !== undefined) return { ...fromEntry(rule.entry, 'code_pattern'), code }
+      if (rule !== undefined) return { ...fromEntry(rule.entry, 'code_pattern', `code ${code} fits ${source}'s ${rule.entry.code}`), code }
     }
   }
 
@@ -157,44 +205,47 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
   if (message !== null) {
     // 3. Exact message, then 4. message template with its captures.
     const exact = findIn(order, source, (index) => index.byMessage.get(message) ?? null)
-    if (exact !== null) return withRawCode(fromEntry(exact, 'message'), rawCode)
+    if (exact !== null) return withRawCode(fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), rawCode)
     const templated = findIn(order, source, (index) => index.templates.match(message))
     if (templated !== null) {
       const params: Record<string, string> = {}
       for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
-      return withRawCode(fromEntry(templated.template.entry, 'message_template', params), rawCode)
+      const entry = templated.template.entry
+      return withRawCode(fromEntry(entry, 'message_template', `message fits ${entry.source}'s template "${entry.template ?? ''}"`, params), rawCode)
     }
   }
 
-  // 5. The envelope type, trusted only in the envelope's own source and only when the status agrees.
-  if (signals.type !== null && source !== null) {
-    const typed = (catalog.sources.get(source) as SourceIndex).byType.get(signals.type)
+  // 5. The envelope type, trusted only in the envelope's own source (or its candidates) and only when the status agrees.
+  if (signals.type !== null) {
     const statusSays = normalizedForStatus(status)
-    if (typed !== undefined && (statusSays === null || statusSays === typed.normalized_code || typed.http_status === status)) {
-      return withRawCode(fromEntry(typed, 'type'), rawCode)
-    }
+    const typed = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order.length < catalog.sourceList.length ? order : [], source,
+      (index) => {
+        const rule = index.byType.get(signals.type as string)
+        return rule !== undefined && (statusSays === null || statusSays === rule.normalized_code || rule.http_status === status) ? rule : null
+      })
+    if (typed !== null) return withRawCode(fromEntry(typed, 'type', `type ${signals.type} (${typed.source})`), rawCode)
   }
 
   // gRPC status names, as JSON renderings of a gRPC status carry them.
   if (signals.grpcStatus !== null) {
     const normalized = normalizedForGrpcStatus(signals.grpcStatus)
-    if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {} }
+    if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {}, evidence: `gRPC status ${signals.grpcStatus}` }
   }
 
   // 6. Phrasings every gateway needs, such as context-window overflows.
   if (message !== null) {
     const pattern = matchMessagePattern(message, status)
-    if (pattern !== null) return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source, code: rawCode, params: {} }
+    if (pattern !== null) return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source, code: rawCode, params: {}, evidence: `message says "${pattern.phrase}"` }
   }
 
   // 7. The HTTP status: the source's own guidance for it, else the generic mapping.
   if (status !== null) {
     const guidance = source !== null ? (catalog.sources.get(source) as SourceIndex).byStatus.get(status) : undefined
-    if (guidance !== undefined) return withRawCode(fromEntry(guidance, 'status'), rawCode)
+    if (guidance !== undefined) return withRawCode(fromEntry(guidance, 'status', `status ${status} (${guidance.source})`), rawCode)
     const normalized = normalizedForStatus(status)
-    if (normalized !== null) return { entry: null, normalized, matchedBy: 'status', source, code: rawCode, params: {} }
+    if (normalized !== null) return { entry: null, normalized, matchedBy: 'status', source, code: rawCode, params: {}, evidence: `status ${status}` }
   }
-  return { entry: null, normalized: 'unknown', matchedBy: 'none', source, code: rawCode, params: {} }
+  return { entry: null, normalized: 'unknown', matchedBy: 'none', source, code: rawCode, params: {}, evidence: null }
 }
 
 /**
@@ -206,7 +257,7 @@ function refineContextWindow (match: Match, message: string | null, status: numb
   if (match.normalized !== 'invalid_request' || message === null) return match
   const pattern = matchMessagePattern(message, status)
   if (pattern?.normalized !== 'context_length_exceeded') return match
-  return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source: match.source, code: match.code, params: {} }
+  return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source: match.source, code: match.code, params: {}, evidence: `message says "${pattern.phrase}"` }
 }
 
 /** A message or type match keeps the platform's raw code when the body had one. */
@@ -216,21 +267,21 @@ function withRawCode (match: Match, rawCode: string | null): Match {
   return rawCode !== null ? { ...match, code: rawCode } : match
 }
 
-function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean): Match | null {
+function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean, order: readonly SourceIndex[]): Match | null {
   // The envelope's (or the hint's) own source first: exact spelling, then any case.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
     const entry = index.byCode.get(code) ?? codesIgnoringCase(catalog, code, [index])[0]
-    if (entry !== undefined) return fromEntry(entry, 'code')
+    if (entry !== undefined) return fromEntry(entry, 'code', `code ${code} (${source})`)
     if (hinted) return null
   }
-  const candidates = codesIgnoringCase(catalog, code)
+  const candidates = codesIgnoringCase(catalog, code, order)
   if (candidates.length === 0) return null
   // The exact spelling narrows the field: QUOTA_EXCEEDED is not quota_exceeded.
   const exact = candidates.filter((entry) => entry.code === code)
   const pool = exact.length > 0 ? exact : candidates
-  const sources = new Set(pool.map((entry) => entry.source))
-  if (sources.size === 1) return fromEntry(pool[0] as Entry, 'code')
+  const sources = [...new Set(pool.map((entry) => entry.source))]
+  if (sources.length === 1) return fromEntry(pool[0] as Entry, 'code', `code ${code} only in ${sources[0] as string}'s catalog`)
   // Several platforms share the code and nothing says which sent it.
   const normalized = new Set(pool.map((entry) => entry.normalized_code))
   return {
@@ -239,14 +290,15 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
     matchedBy: 'code',
     source: null,
     code,
-    params: {}
+    params: {},
+    evidence: `code ${code} in ${sources.join(' and ')}`
   }
 }
 
 /** The one source whose unlisted codes are spelled as one of `codes` is, if exactly one is. */
-function sourceBySpelling (catalog: Catalog, codes: readonly string[]): string | null {
+function sourceBySpelling (order: readonly SourceIndex[], codes: readonly string[]): string | null {
   let found: string | null = null
-  for (const index of catalog.sourceList) {
+  for (const index of order) {
     const kind = index.unlistedCodes
     if (kind === null || !codes.some((code) => isKind(kind, code))) continue
     if (found !== null) return null

@@ -1,7 +1,10 @@
 // Pulls the facts errcat needs out of a parsed body by reading a fixed set of
 // paths, never by walking the value: a body nested 100,000 deep costs the same
-// as a flat one. Which platform sent the body is the catalog's fingerprints'
-// business (fingerprint.ts), not this module's.
+// as a flat one. The paths are the error conventions APIs share: an `error`
+// object or string with `code`, `type` and `message`; RFC 9457 problems; a
+// JSON rendering of a gRPC status with its `details`; `__type`; `errors`
+// lists. Which platform sent the body is the catalog's business, not this
+// module's.
 import type { ParsedBody } from './parse.js'
 import { FIELD_LIMIT } from './limits.js'
 
@@ -13,11 +16,13 @@ export interface Signals {
   requestId: string | null
   /** A status the body states (RFC 9457 `status`, SCIM's string status, an HTML title). */
   bodyStatus: number | null
-  /** `retry_after` seconds from the body. */
-  retryAfterS: number | null
+  /** `retry_after` seconds from the body, and where. */
+  retryAfter: { seconds: number, field: string } | null
+  /** A gRPC RetryInfo's `retryDelay`, as written (such as "30s"). */
+  retryDelay: string | null
   /** The body's own backoff advice, `error.retry_strategy`. */
   retryStrategy: { initialDelayMs: number | null, maxDelayMs: number | null } | null
-  /** The body's `error.retryable` flag, when it is a boolean. */
+  /** The body's `retryable` flag, when it is a boolean. */
   retryable: boolean | null
   /** The gRPC status name of a JSON gRPC status: {"error": {"code": 404, "status": "NOT_FOUND"}}. */
   grpcStatus: string | null
@@ -25,9 +30,13 @@ export interface Signals {
 
 /** Codes are identifiers: anything longer or with spaces is not a code. */
 const codeLike = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/
+/** Numbered codes, such as 1015 or 10000: only from fields that hold codes. */
+const numberedCode = /^\d{1,8}$/
 const lowerSnake = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/
 /** Words joined by underscores, in any case: a code, not a sentence. */
 const snakeCode = /^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)+$/
+/** How many items of a `details` or `errors` list are read. */
+const LIST_ITEMS_READ = 8
 
 type Obj = Record<string, unknown>
 
@@ -39,6 +48,17 @@ function record (value: unknown): Obj | null {
 /** An own field: inherited ones (a class instance's methods, Object.prototype's) are never read. */
 function own (object: Obj | null, key: string): unknown {
   return object !== null && Object.hasOwn(object, key) ? object[key] : undefined
+}
+
+/** The first items of a list, as objects. */
+function items (value: unknown): Obj[] {
+  if (!Array.isArray(value)) return []
+  const found: Obj[] = []
+  for (let i = 0; i < value.length && i < LIST_ITEMS_READ; i++) {
+    const item = record(value[i])
+    if (item !== null) found.push(item)
+  }
+  return found
 }
 
 function str (value: unknown): string | null {
@@ -53,20 +73,39 @@ function code (value: unknown): string | null {
   return text !== null && codeLike.test(text) ? text : null
 }
 
+/** A code from a field that holds nothing else: an identifier, or a number. */
+function codeOrNumber (value: unknown): string | null {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value)
+  const text = str(value)
+  return text !== null && (codeLike.test(text) || numberedCode.test(text)) ? text : null
+}
+
 function finiteNumber (value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value
   if (typeof value === 'string' && /^\d{1,9}(\.\d{1,6})?$/.test(value.trim())) return Number(value)
   return null
 }
 
-function addCode (signals: Signals, value: unknown): void {
-  const found = code(value)
+function add (signals: Signals, found: string | null): void {
   if (found !== null && !signals.codes.includes(found)) signals.codes.push(found)
 }
 
 function httpStatus (value: unknown): number | null {
   const n = finiteNumber(value)
   return n !== null && Number.isInteger(n) && n >= 400 && n <= 599 ? n : null
+}
+
+/** `com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException` → the name after the namespace, before any colon. */
+function typeName (value: unknown): string | null {
+  const text = str(value)
+  if (text === null) return null
+  const name = text.slice(text.lastIndexOf('#') + 1).split(':', 1)[0] as string
+  return codeLike.test(name) ? name : null
+}
+
+/** The items of a gRPC status's `details` whose `@type` ends with `.name`. */
+function detailsOf (details: Obj[], name: string): Obj[] {
+  return details.filter((detail) => str(own(detail, '@type'))?.endsWith(`.${name}`) === true)
 }
 
 export function extractSignals (parsed: ParsedBody): Signals {
@@ -76,28 +115,43 @@ export function extractSignals (parsed: ParsedBody): Signals {
     type: null,
     requestId: null,
     bodyStatus: parsed.statusHint,
-    retryAfterS: null,
+    retryAfter: null,
+    retryDelay: null,
     retryStrategy: null,
     retryable: null,
     grpcStatus: null
   }
-  // A JSON array or scalar is no known envelope; a string body is just a message.
-  if (typeof parsed.json === 'string') signals.message = str(parsed.json)
-  const top = record(parsed.json)
+  // A JSON array of one error (some gateways wrap the body so) is read as that error.
+  const json = Array.isArray(parsed.json) && parsed.json.length === 1 ? parsed.json[0] : parsed.json
+  // A JSON scalar is no known envelope; a string body is just a message.
+  if (typeof json === 'string') signals.message = str(json)
+  const top = record(json)
   if (top === null) return signals
   const rawError = own(top, 'error')
   const error = record(rawError)
   const errorString = str(rawError)
   const meta = record(own(top, 'meta'))
   const errorCode = own(error, 'code')
+  const details = items(own(error, 'details'))
+  const errors = items(own(top, 'errors'))
+  const innerErrors = items(own(error, 'errors'))
 
-  addCode(signals, errorCode)
-  addCode(signals, own(top, 'code'))
+  // A gRPC status's ErrorInfo reason is the most specific code it has.
+  for (const info of detailsOf(details, 'ErrorInfo')) add(signals, code(own(info, 'reason')))
+  add(signals, code(errorCode))
+  add(signals, code(own(record(own(error, 'innererror')), 'code')))
+  add(signals, code(own(top, 'code')))
+  add(signals, typeName(own(top, '__type')))
+  add(signals, code(own(top, 'Code')))
+  add(signals, codeOrNumber(own(top, 'error_name')))
+  add(signals, codeOrNumber(own(top, 'error_code')))
+  for (const item of errors) add(signals, codeOrNumber(own(item, 'code')))
+  for (const item of innerErrors) add(signals, code(own(item, 'reason')))
   // Some gateways put their code in `error` and the text in `message`.
-  const topMessage = str(own(top, 'message'))
-  if (errorString !== null && topMessage !== null && lowerSnake.test(errorString)) addCode(signals, errorString)
+  const topMessage = str(own(top, 'message')) ?? str(own(top, 'Message'))
+  if (errorString !== null && topMessage !== null && lowerSnake.test(errorString)) add(signals, code(errorString))
   // A bare {"error": "QUOTA_EXCEEDED"} names a code, not a message.
-  if (errorString !== null && topMessage === null && snakeCode.test(errorString)) addCode(signals, errorString)
+  if (errorString !== null && topMessage === null && snakeCode.test(errorString)) add(signals, code(errorString))
   if (typeof errorCode === 'number') {
     const status = code(own(error, 'status'))
     if (status !== null && /^[A-Z][A-Z_]{1,40}$/.test(status)) signals.grpcStatus = status
@@ -107,17 +161,24 @@ export function extractSignals (parsed: ParsedBody): Signals {
     str(own(error, 'message')) ??
     (signals.codes.includes(errorString ?? '') ? null : errorString) ??
     topMessage ??
+    str(own(errors[0] ?? null, 'message')) ??
     str(own(top, 'detail')) ??
     str(own(top, 'title')) ??
     signals.message
 
   signals.type = str(own(error, 'type')) ?? (errorString === null ? str(own(top, 'type')) : null)
-  // An RFC 9457 type is a URI, not a platform's error type.
-  if (signals.type !== null && signals.type.includes('/')) signals.type = null
+  // An RFC 9457 type is a URI, not a platform's error type; `error` is an envelope's own tag.
+  if (signals.type !== null && (signals.type.includes('/') || signals.type === 'error')) signals.type = null
 
-  signals.requestId = str(own(top, 'request_id')) ?? str(own(meta, 'request_id')) ?? str(own(error, 'request_id'))
+  signals.requestId = str(own(top, 'request_id')) ?? str(own(meta, 'request_id')) ?? str(own(error, 'request_id')) ??
+    str(own(top, 'requestId')) ?? str(own(top, 'RequestId'))
   signals.bodyStatus = httpStatus(own(top, 'status')) ?? httpStatus(errorCode) ?? signals.bodyStatus
-  signals.retryAfterS = finiteNumber(own(error, 'retry_after')) ?? finiteNumber(own(top, 'retry_after'))
+
+  const errorRetryAfter = finiteNumber(own(error, 'retry_after'))
+  const topRetryAfter = finiteNumber(own(top, 'retry_after'))
+  if (errorRetryAfter !== null) signals.retryAfter = { seconds: errorRetryAfter, field: 'error.retry_after' }
+  else if (topRetryAfter !== null) signals.retryAfter = { seconds: topRetryAfter, field: 'retry_after' }
+  signals.retryDelay = str(own(detailsOf(details, 'RetryInfo')[0] ?? null, 'retryDelay'))
 
   const strategy = record(own(error, 'retry_strategy'))
   if (strategy !== null) {
@@ -126,7 +187,7 @@ export function extractSignals (parsed: ParsedBody): Signals {
       maxDelayMs: finiteNumber(own(strategy, 'max_delay_ms'))
     }
   }
-  const retryable = own(error, 'retryable')
+  const retryable = own(error, 'retryable') ?? own(top, 'retryable')
   if (typeof retryable === 'boolean') signals.retryable = retryable
   return signals
 }

@@ -34,15 +34,39 @@ export const MESSAGE_PATTERNS: readonly MessagePattern[] = [
   {
     name: 'rate_limit',
     normalized: 'rate_limited',
-    phrases: ['rate limit', 'rate-limit', 'too many requests'],
-    // Only where the status agrees or is unknown: never a stray "429" or phrase in a 400 body.
-    statuses: [null, 429]
+    phrases: ['rate limit', 'rate-limit', 'ratelimit', 'too many requests'],
+    // Only where the status agrees or is unknown, or on a 403 (some APIs send rate limits so): never a stray phrase in a 400 body.
+    statuses: [null, 403, 429]
   },
   {
     name: 'quota',
     normalized: 'quota_exceeded',
-    phrases: ['insufficient_quota', 'quota exceeded', 'exceeded your current quota', 'billing'],
-    statuses: [null, 402, 403, 429]
+    phrases: ['insufficient_quota', 'quota exceeded', 'exceeded your current quota'],
+    statuses: [null, 403, 429]
+  },
+  {
+    name: 'billing',
+    normalized: 'billing',
+    phrases: ['credit balance is too low', 'payment required', 'billing'],
+    statuses: [null, 400, 402, 403, 429]
+  },
+  {
+    name: 'overloaded',
+    normalized: 'overloaded',
+    phrases: ['overloaded', 'over capacity', 'high demand'],
+    statuses: [null, 429, 500, 502, 503, 529]
+  },
+  {
+    name: 'content_policy',
+    normalized: 'content_policy',
+    phrases: ['content management policy', 'content filter', 'content_filter', 'content policy', 'safety system', 'usage policies'],
+    statuses: [null, 400, 403, 422]
+  },
+  {
+    name: 'payload_too_large',
+    normalized: 'payload_too_large',
+    phrases: ['request entity too large', 'payload too large', 'request too large', 'body too large'],
+    statuses: [null, 400, 413]
   },
   {
     name: 'timeout',
@@ -52,11 +76,13 @@ export const MESSAGE_PATTERNS: readonly MessagePattern[] = [
   }
 ]
 
-export function matchMessagePattern (message: string, status: number | null): MessagePattern | null {
+/** The first pattern whose statuses hold `status` and one of whose phrases the message has, with that phrase. */
+export function matchMessagePattern (message: string, status: number | null): (MessagePattern & { phrase: string }) | null {
   const lower = (message.length > MESSAGE_SCAN_LIMIT ? message.slice(0, MESSAGE_SCAN_LIMIT) : message).toLowerCase()
   for (const pattern of MESSAGE_PATTERNS) {
     if (!pattern.statuses.includes(status)) continue
-    if (pattern.phrases.some((phrase) => lower.includes(phrase))) return pattern
+    const phrase = pattern.phrases.find((candidate) => lower.includes(candidate))
+    if (phrase !== undefined) return { ...pattern, phrase }
   }
   return null
 }

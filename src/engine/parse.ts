@@ -3,7 +3,7 @@
 // bounded and linear; nothing walks a parsed value recursively.
 import { SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
 
-export type BodyFormat = 'json' | 'sse' | 'html' | 'text' | 'empty'
+export type BodyFormat = 'json' | 'sse' | 'html' | 'xml' | 'text' | 'empty'
 
 export interface ParsedBody {
   format: BodyFormat
@@ -15,13 +15,20 @@ export interface ParsedBody {
   statusHint: number | null
   /** The event names a server-sent event stream announced, in order, each once. */
   sseEvents: readonly string[]
+  /** The head of the raw body text, for marks only one system writes. */
+  raw: string
 }
 
-const empty: ParsedBody = { format: 'empty', json: undefined, text: null, statusHint: null, sseEvents: [] }
+const empty: ParsedBody = { format: 'empty', json: undefined, text: null, statusHint: null, sseEvents: [], raw: '' }
 
 export function parseBody (body: unknown, contentType?: string | null): ParsedBody {
   if (body === undefined || body === null) return empty
   if (typeof body !== 'string') return { ...empty, format: 'json', json: body }
+  const parsed = parseText(body, contentType)
+  return parsed === empty ? empty : { ...parsed, raw: body.length > SCAN_LIMIT ? body.slice(0, SCAN_LIMIT) : body }
+}
+
+function parseText (body: string, contentType: string | null | undefined): ParsedBody {
   const trimmed = body.trim()
   if (trimmed === '') return empty
   const type = (contentType ?? '').toLowerCase()
@@ -38,6 +45,10 @@ export function parseBody (body: unknown, contentType?: string | null): ParsedBo
       const salvaged = salvageTruncatedJson(trimmed)
       if (salvaged !== null) return { ...empty, format: 'json', json: salvaged }
     }
+  }
+  if (first === '<' || type.includes('xml')) {
+    const xml = parseXmlError(trimmed)
+    if (xml !== null) return xml
   }
   if (first === '<' || type.includes('html')) {
     const html = parseHtml(trimmed)
@@ -150,6 +161,33 @@ function parseSse (text: string): ParsedBody | null {
   const json = tryJson(chosen)
   if (json.ok) return { ...empty, format: 'sse', json: json.value, sseEvents }
   return { ...empty, format: 'sse', text: firstLine(chosen), sseEvents }
+}
+
+/**
+ * An XML error document, such as `<Error><Code>SlowDown</Code><Message>...</Message></Error>`,
+ * read as a flat envelope of its Code, Message and RequestId elements (the
+ * first of each), or null when it has no Code.
+ */
+function parseXmlError (text: string): ParsedBody | null {
+  const head = text.slice(0, SCAN_LIMIT)
+  const code = xmlElement(head, 'Code')
+  if (code === null || !/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/.test(code)) return null
+  const envelope: Record<string, string> = { code }
+  const message = xmlElement(head, 'Message')
+  if (message !== null) envelope.message = message
+  const requestId = xmlElement(head, 'RequestId')
+  if (requestId !== null) envelope.request_id = requestId
+  return { ...empty, format: 'xml', json: envelope }
+}
+
+function xmlElement (xml: string, name: string): string | null {
+  const open = xml.indexOf(`<${name}>`)
+  if (open === -1) return null
+  const start = open + name.length + 2
+  const end = xml.indexOf(`</${name}>`, start)
+  if (end === -1 || end - start > 4096) return null
+  const text = decodeEntities(xml.slice(start, end).trim())
+  return text === '' ? null : text
 }
 
 /** The text of the first <title> (else <h1>) in an HTML page, found with indexOf. */

@@ -1,37 +1,200 @@
 // The retry policy of one classification: the entry's (or the normalized
 // code's) policy, adjusted by what the upstream said about this very call.
+// docs/retry.md explains the defaults and the precedence of the hints.
 import type { NormalizedCode, RetryPolicy } from '../catalog/schema.js'
-import type { UpstreamHeaders } from './headers.js'
+import type { RateLimitReset } from '../catalog/types.js'
 import { DELAY_CEILING_MS } from './limits.js'
 import type { RetryAdvice } from './schemas.js'
 
 export type { RetryAdvice } from './schemas.js'
 
+/** What the upstream said about when to come back, besides its headers. */
+export interface BodyHints {
+  /** `retry_after` seconds from the body, and the field that held it. */
+  retryAfter: { seconds: number, field: string } | null
+  /** A gRPC RetryInfo `retryDelay`, such as "30s". */
+  retryDelay: string | null
+  /** The upstream's message, which may name a delay ("Please try again in 1.146s"). */
+  message: string | null
+  /** The body's own backoff advice. */
+  retryStrategy: { initialDelayMs: number | null, maxDelayMs: number | null } | null
+  /** The body's `retryable` flag. */
+  retryable: boolean | null
+}
+
 export interface RetryContext {
   normalized: NormalizedCode
   policy: RetryPolicy
-  /** The policy to use when x-should-retry turns on retries the policy does not allow. */
+  /** The policy to use when the upstream asks for retries the policy does not allow. */
   backoffPolicy: RetryPolicy
-  headers: UpstreamHeaders
-  bodyRetryAfterS: number | null
-  bodyRetryable: boolean | null
-  retryStrategy: { initialDelayMs: number | null, maxDelayMs: number | null } | null
+  /** Upstream headers, lowercase names. */
+  headers: Readonly<Record<string, string>>
+  /** Headers that say when a rate limit resets, as the catalog's sources describe them. */
+  resets: readonly RateLimitReset[]
+  body: BodyHints
+  status: number | null
   maxRetryAfterS: number
   now: number
 }
 
-/** The server's requested delay and where it came from; first found wins. */
-export function requestedDelay (headers: UpstreamHeaders, bodyRetryAfterS: number | null, now: number): { ms: number, from: string } | null {
-  const ms = headers['retry-after-ms']?.trim()
-  if (ms !== undefined && /^\d{1,12}(\.\d+)?$/.test(ms)) return { ms: clampDelay(Number(ms)), from: 'the retry-after-ms header' }
-  const after = headers['retry-after']?.trim()
-  if (after !== undefined && after !== '') {
-    if (/^\d{1,12}(\.\d+)?$/.test(after)) return { ms: clampDelay(Number(after) * 1000), from: 'the Retry-After header' }
-    const date = Date.parse(after)
-    if (!Number.isNaN(date) && /[a-z]/i.test(after)) return { ms: clampDelay(date - now), from: 'the Retry-After date' }
+/** A delay the upstream asked for, and the evidence of it. `ms` is Infinity for a delay too large to write down. */
+export interface RequestedDelay {
+  ms: number
+  /** What said it, with the value: `Retry-After header 30`. */
+  evidence: string
+  /** What said it, in a sentence: `the Retry-After header`. */
+  from: string
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)'
+const MONTH = `(${MONTHS.join('|')})`
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+// RFC 9110, section 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms.
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+const RFC850_DATE = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`)
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`)
+
+function utc (year: number, month: string, day: number, h: string, m: string, s: string): number | null {
+  const ms = Date.UTC(year, MONTHS.indexOf(month), day, Number(h), Number(m), Number(s))
+  const date = new Date(ms)
+  // A day that does not exist in its month (31 Feb) is no date.
+  return date.getUTCDate() === day ? ms : null
+}
+
+/** An HTTP-date in one of RFC 9110's three formats, in ms since the epoch, or null. */
+export function parseHttpDate (text: string, now: number): number | null {
+  let match = IMF_FIXDATE.exec(text)
+  if (match !== null) return utc(Number(match[3]), match[2] as string, Number(match[1]), match[4] as string, match[5] as string, match[6] as string)
+  match = RFC850_DATE.exec(text)
+  if (match !== null) {
+    // A two-digit year more than 50 years in the future is in the past century (RFC 9110).
+    const thisYear = new Date(now).getUTCFullYear()
+    let year = Math.floor(thisYear / 100) * 100 + Number(match[3])
+    if (year > thisYear + 50) year -= 100
+    return utc(year, match[2] as string, Number(match[1]), match[4] as string, match[5] as string, match[6] as string)
   }
-  if (bodyRetryAfterS !== null && bodyRetryAfterS >= 0) return { ms: clampDelay(bodyRetryAfterS * 1000), from: 'the body\'s retry_after' }
+  match = ASCTIME_DATE.exec(text)
+  if (match !== null) return utc(Number(match[7]), match[1] as string, Number((match[2] as string).trim()), match[3] as string, match[4] as string, match[5] as string)
   return null
+}
+
+/** Digits as a number of seconds, or Infinity when there are too many to matter. */
+function seconds (digits: string): number {
+  return digits.length > 12 ? Infinity : Number(digits)
+}
+
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }
+
+/** A Go-style duration such as "1s", "6m0s", "20ms" or "1h2m3.5s", in ms, or null. */
+export function parseDuration (text: string): number | null {
+  if (!/^(\d{1,9}(\.\d{1,9})?(h|ms|m|s))+$/.test(text)) return null
+  let ms = 0
+  for (const [, amount, , unit] of text.matchAll(/(\d{1,9}(\.\d{1,9})?)(h|ms|m|s)/g)) ms += Number(amount) * (DURATION_UNITS[unit as string] as number)
+  return ms
+}
+
+/** An RFC 3339 timestamp, in ms since the epoch, or null. */
+function parseTimestamp (text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(text)) return null
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? null : ms
+}
+
+/** A delay stated in a message: "try again in 1.146s", "retry in 26.5s", "retry after 20 seconds", "try again in 6m0s". */
+const MESSAGE_DELAY = /\b(?:try again|retry)(?: after| in)(?: about)? (\d{1,9}(?:\.\d{1,9})?) ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
+const MESSAGE_DURATION = /\b(?:try again|retry) in ((?:\d{1,9}h)?(?:\d{1,9}m)?\d{1,9}(?:\.\d{1,9})?(?:ms|s))\b/i
+const MESSAGE_UNITS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 }
+
+function messageDelay (message: string): RequestedDelay | null {
+  const head = message.slice(0, 1024)
+  const duration = MESSAGE_DURATION.exec(head)
+  if (duration !== null) {
+    const ms = parseDuration(duration[1] as string)
+    if (ms !== null) return { ms, evidence: `message "${duration[0]}"`, from: 'the message' }
+  }
+  const match = MESSAGE_DELAY.exec(head)
+  if (match === null) return null
+  return { ms: Number(match[1]) * (MESSAGE_UNITS[(match[2] as string).toLowerCase()] ?? 1000), evidence: `message "${match[0]}"`, from: 'the message' }
+}
+
+/** The IETF RateLimit header's `t` (or an earlier draft's `reset`), in seconds. */
+function rateLimitReset (value: string): number | null {
+  const match = /(?:^|[;,\s])(?:t|reset)=(\d{1,13})(?![\d.])/.exec(value)
+  return match === null ? null : seconds(match[1] as string)
+}
+
+/** When the rate limits a 429 names reset, by the headers the catalog describes: the latest of those used up (or of all, when none says so). */
+function resetDelay (context: RetryContext): RequestedDelay | null {
+  const found: Array<RequestedDelay & { exhausted: boolean }> = []
+  for (const reset of context.resets) {
+    const value = context.headers[reset.header]?.trim()
+    if (value === undefined || value === '') continue
+    let ms: number | null = null
+    if (reset.format === 'seconds' && /^\d+$/.test(value)) ms = seconds(value) * 1000
+    else if (reset.format === 'unix_seconds' && /^\d{1,12}$/.test(value)) ms = Number(value) * 1000 - context.now
+    else if (reset.format === 'duration') ms = parseDuration(value)
+    else if (reset.format === 'timestamp') {
+      const at = parseTimestamp(value)
+      ms = at === null ? null : at - context.now
+    }
+    if (ms === null) continue
+    const remaining = reset.remaining === undefined ? undefined : context.headers[reset.remaining]?.trim()
+    found.push({ ms, evidence: `${reset.header} header ${value}`, from: `the ${reset.header} header`, exhausted: remaining === '0' })
+  }
+  const used = found.some((delay) => delay.exhausted) ? found.filter((delay) => delay.exhausted) : found
+  return used.reduce<RequestedDelay | null>((latest, delay) => (latest === null || delay.ms > latest.ms ? { ms: delay.ms, evidence: delay.evidence, from: delay.from } : latest), null)
+}
+
+/**
+ * The delay the upstream asked for, by the first hint present in this order:
+ * retry-after-ms, x-ms-retry-after-ms, Retry-After (delay-seconds or an
+ * HTTP-date), RateLimit (t=) or RateLimit-Reset, a RetryInfo retryDelay in
+ * the body, the body's retry_after, a delay the message states, and, on a
+ * 429, when the rate limits reset. A hint that does not parse is skipped and
+ * named in `ignored`.
+ */
+export function requestedDelay (context: RetryContext): { delay: RequestedDelay | null, ignored: string[] } {
+  const { headers, body, now } = context
+  const ignored: string[] = []
+  const header = (name: string): string | undefined => {
+    const value = headers[name]?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const value = header(name)
+    if (value === undefined) continue
+    if (/^\d+(\.\d+)?$/.test(value)) return { delay: { ms: (value.split('.')[0] as string).length > 15 ? Infinity : Number(value), evidence: `${name} header ${value}`, from: `the ${name} header` }, ignored }
+    ignored.push(`${name} header "${value.slice(0, 40)}"`)
+  }
+  const retryAfter = header('retry-after')
+  if (retryAfter !== undefined) {
+    if (/^\d+$/.test(retryAfter)) return { delay: { ms: seconds(retryAfter) * 1000, evidence: `Retry-After header ${retryAfter}`, from: 'the Retry-After header' }, ignored }
+    const date = parseHttpDate(retryAfter, now)
+    if (date !== null) return { delay: { ms: date - now, evidence: `Retry-After header ${retryAfter}`, from: 'the Retry-After date' }, ignored }
+    ignored.push(`Retry-After header "${retryAfter.slice(0, 40)}"`)
+  }
+  const rateLimit = header('ratelimit')
+  const limitSeconds = rateLimit === undefined ? null : rateLimitReset(rateLimit)
+  if (limitSeconds !== null) return { delay: { ms: limitSeconds * 1000, evidence: `RateLimit header ${rateLimit}`, from: 'the RateLimit header' }, ignored }
+  const limitReset = header('ratelimit-reset')
+  if (limitReset !== undefined && /^\d+$/.test(limitReset)) return { delay: { ms: seconds(limitReset) * 1000, evidence: `RateLimit-Reset header ${limitReset}`, from: 'the RateLimit-Reset header' }, ignored }
+  if (body.retryDelay !== null) {
+    const match = /^(\d{1,12}(?:\.\d{1,9})?)s$/.exec(body.retryDelay)
+    if (match !== null) return { delay: { ms: Number(match[1]) * 1000, evidence: `body RetryInfo retryDelay ${body.retryDelay}`, from: 'the body\'s RetryInfo' }, ignored }
+    ignored.push(`body RetryInfo retryDelay "${body.retryDelay.slice(0, 40)}"`)
+  }
+  if (body.retryAfter !== null && body.retryAfter.seconds >= 0) {
+    return { delay: { ms: body.retryAfter.seconds * 1000, evidence: `body ${body.retryAfter.field} ${body.retryAfter.seconds}`, from: `the body's ${body.retryAfter.field}` }, ignored }
+  }
+  const stated = body.message === null ? null : messageDelay(body.message)
+  if (stated !== null) return { delay: stated, ignored }
+  if (context.status === 429 || context.normalized === 'rate_limited') {
+    const reset = resetDelay(context)
+    if (reset !== null) return { delay: reset, ignored }
+  }
+  return { delay: null, ignored }
 }
 
 function clampDelay (ms: number): number {
@@ -49,50 +212,79 @@ function noRetry (base: RetryPolicy, delayMs: number | null, reason: string): Re
   return { retryable: false, strategy: 'none', delay_ms: delayMs, max_attempts: 1, base_delay_ms: base.base_delay_ms, max_delay_ms: base.max_delay_ms, reason }
 }
 
-export function adviseRetry (context: RetryContext): RetryAdvice {
-  const { policy, headers } = context
-  const delay = requestedDelay(headers, context.bodyRetryAfterS, context.now)
-  const delayMs = delay?.ms ?? null
+/** A delay for people: "250 ms", "1.5 s", "30 s", "12.5 min", "24 h". */
+export function describeDelay (ms: number): string {
+  if (ms < 1000) return `${ms} ms`
+  if (ms < 600_000) return `${Math.round(ms / 100) / 10} s`
+  if (ms < 7_200_000) return `${Math.round(ms / 6000) / 10} min`
+  return `${Math.round(ms / 360_000) / 10} h`
+}
 
-  if (context.normalized === 'quota_exceeded') {
-    return noRetry(policy, delayMs, 'A quota or billing state does not pass by waiting; someone has to act.')
+/** Codes whose state does not pass by waiting. */
+const NEVER_RETRIED: ReadonlySet<NormalizedCode> = new Set(['quota_exceeded', 'billing', 'cancelled'])
+
+export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: string | null } {
+  const { policy, headers } = context
+  const { delay, ignored } = requestedDelay(context)
+  const note = ignored.length === 0 ? '' : ` The ${ignored.join(' and the ')} ${ignored.length === 1 ? 'is' : 'are'} no delay errcat reads, so ${ignored.length === 1 ? 'it was' : 'they were'} ignored.`
+  const delayMs = delay === null || delay.ms === Infinity ? null : clampDelay(delay.ms)
+  const evidence = delay?.evidence ?? null
+
+  if (NEVER_RETRIED.has(context.normalized)) {
+    const why = context.normalized === 'cancelled'
+      ? 'The client ended the call; repeating it is its decision.'
+      : 'A quota or billing state does not pass by waiting; someone has to act.'
+    return { ...noRetry(policy, delayMs, why + note), evidence }
   }
 
   let base = policy
   let reason = policy.retryable ? `The catalog policy for ${context.normalized} retries.` : `The catalog policy for ${context.normalized} does not retry.`
-  const shouldRetry = shouldRetryHeader(headers['x-should-retry']) ?? context.bodyRetryable
-  const shouldRetryFrom = shouldRetryHeader(headers['x-should-retry']) !== null ? 'x-should-retry' : 'the body\'s retryable flag'
-  if (shouldRetry === false) return noRetry(policy, delayMs, `The upstream said not to retry (${shouldRetryFrom}: false).`)
+  const headerSays = shouldRetryHeader(headers['x-should-retry'])
+  const shouldRetry = headerSays ?? context.body.retryable
+  const shouldRetryFrom = headerSays !== null ? 'x-should-retry' : 'the body\'s retryable flag'
+  if (shouldRetry === false) return { ...noRetry(policy, delayMs, `The upstream said not to retry (${shouldRetryFrom}: false).` + note), evidence }
   if (shouldRetry === true && !policy.retryable) {
     base = context.backoffPolicy
     reason = `The upstream asked for a retry (${shouldRetryFrom}: true).`
   }
-  if (!base.retryable) return noRetry(base, delayMs, reason)
+  if (!base.retryable) return { ...noRetry(base, delayMs, reason + note), evidence }
 
   let baseDelay = base.base_delay_ms
   let maxDelay = base.max_delay_ms
-  if (context.retryStrategy !== null) {
+  const strategy = context.body.retryStrategy
+  if (strategy !== null) {
     // The upstream's own backoff advice for this call replaces the defaults.
-    baseDelay = context.retryStrategy.initialDelayMs !== null ? clampDelay(context.retryStrategy.initialDelayMs) : baseDelay
-    maxDelay = context.retryStrategy.maxDelayMs !== null ? clampDelay(context.retryStrategy.maxDelayMs) : maxDelay
+    baseDelay = strategy.initialDelayMs !== null ? clampDelay(strategy.initialDelayMs) : baseDelay
+    maxDelay = strategy.maxDelayMs !== null ? clampDelay(strategy.maxDelayMs) : maxDelay
     maxDelay = Math.max(maxDelay, baseDelay)
   }
-  const advice: RetryAdvice = {
+  if (delay !== null) {
+    if (delay.ms > context.maxRetryAfterS * 1000) {
+      const wait = delay.ms === Infinity ? 'longer than errcat can count' : describeDelay(delayMs as number)
+      return {
+        ...noRetry(base, delayMs, `The upstream asked to wait ${wait} (${delay.evidence}), longer than the ${context.maxRetryAfterS} s errcat treats as retryable: surface the error instead.` + note),
+        evidence
+      }
+    }
+    return {
+      retryable: true,
+      strategy: 'retry_after',
+      delay_ms: delayMs,
+      max_attempts: base.max_attempts,
+      base_delay_ms: baseDelay,
+      max_delay_ms: maxDelay,
+      reason: `${reason} Wait ${describeDelay(delayMs as number)}, as ${delay.from} asks.` + note,
+      evidence
+    }
+  }
+  return {
     retryable: true,
     strategy: 'exponential_backoff',
     delay_ms: null,
     max_attempts: base.max_attempts,
     base_delay_ms: baseDelay,
     max_delay_ms: maxDelay,
-    reason: reason + ' Back off exponentially with jitter.'
+    reason: reason + ' Back off exponentially with jitter.' + note,
+    evidence
   }
-  if (delay !== null) {
-    if (delay.ms > context.maxRetryAfterS * 1000) {
-      return noRetry(base, delay.ms, `The upstream asked to wait ${delay.ms / 1000} s (${delay.from}), longer than the ${context.maxRetryAfterS} s errcat treats as retryable.`)
-    }
-    advice.strategy = 'retry_after'
-    advice.delay_ms = delay.ms
-    advice.reason = `${reason} Wait ${delay.ms} ms as ${delay.from} asks.`
-  }
-  return advice
 }

@@ -31,6 +31,10 @@ export const Classification = Type.Object({
   message: Nullable(Type.String()),
   request_id: Nullable(Type.String()),
   params: Type.Record(Type.String(), Type.String()),
+  candidates: Type.Array(Type.String(), {
+    description: 'When the evidence fits several sources and settles none, the ids that fit, best first (source is then null); else empty, or the one source.'
+  }),
+  evidence: Type.Array(Type.String(), { description: 'What decided the source, the code and the delay, for the person reading the answer.' }),
   retry: Type.Ref(RetryAdvice),
   remediation: Type.Ref(Remediation)
 }, { $id: 'Classification' })

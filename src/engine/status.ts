@@ -5,21 +5,24 @@ import type { NormalizedCode } from '../catalog/schema.js'
 const byHttpStatus: Record<number, NormalizedCode> = {
   400: 'invalid_request',
   401: 'unauthenticated',
-  402: 'quota_exceeded',
+  402: 'billing',
   403: 'permission_denied',
   404: 'not_found',
+  407: 'unauthenticated',
   408: 'timeout',
   409: 'conflict',
-  410: 'not_found',
+  410: 'gone',
   412: 'failed_precondition',
-  413: 'invalid_request',
+  413: 'payload_too_large',
   422: 'invalid_request',
   429: 'rate_limited',
+  499: 'cancelled',
   500: 'internal',
   501: 'not_implemented',
   502: 'upstream_error',
   503: 'unavailable',
-  504: 'timeout'
+  504: 'timeout',
+  529: 'overloaded'
 }
 
 /** The normalized code an HTTP status implies on its own, or null for statuses that imply none. */
@@ -44,6 +47,7 @@ const byGrpcStatus: Record<string, NormalizedCode> = {
   FAILED_PRECONDITION: 'failed_precondition',
   RESOURCE_EXHAUSTED: 'rate_limited',
   UNAVAILABLE: 'unavailable',
+  CANCELLED: 'cancelled',
   DEADLINE_EXCEEDED: 'timeout',
   UNIMPLEMENTED: 'not_implemented',
   INTERNAL: 'internal',

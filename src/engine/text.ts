@@ -121,8 +121,9 @@ export function renderClassification (result: Classification): string {
   if (result.message !== null) lines.push(field('Message', result.message))
   for (const [name, value] of Object.entries(result.params)) lines.push(field(`{${name}}`, value))
   if (result.request_id !== null) lines.push(field('Request id', result.request_id))
-  const delay = result.retry.delay_ms === null ? '' : `, wait ${result.retry.delay_ms} ms`
-  lines.push(field('Retry', (result.retry.retryable ? `yes (${result.retry.strategy}${delay}, max ${result.retry.max_attempts} attempts)` : 'no') + '. ' + result.retry.reason))
+  if (result.source === null && result.candidates.length > 1) lines.push(field('Could be', result.candidates.join(', ')))
+  if (result.evidence.length > 0) lines.push(field('Evidence', result.evidence.join('; ')))
+  lines.push(field('Retry', (result.retry.retryable ? `yes, up to ${result.retry.max_attempts} attempts in all` : 'no') + '. ' + result.retry.reason))
   lines.push(field('Action', result.remediation.action))
   lines.push(field('Diagnostic', result.remediation.diagnostic ?? 'none published'))
   return lines.join('\n') + '\n'

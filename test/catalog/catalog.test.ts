@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { test } from 'tap'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
-import { CATALOG_DIR, bundledCatalog } from '../helper.js'
+import { CATALOG_DIR, SEED_SOURCE_IDS, SOURCE_IDS, bundledCatalog } from '../helper.js'
 import { buildCatalog, CatalogError, loadCatalog, TAXONOMY_FILE } from '../../src/catalog/load.js'
 import { NORMALIZED_CODES } from '../../src/catalog/schema.js'
 import {
@@ -56,25 +56,31 @@ function fixture<V> (name: string): V {
 
 const seeds = fixture<SeedContract>('seed-contract.json')
 const facts = fixture<PlatformFacts>('catalog-platform-facts.json')
-
-const SOURCE_IDS = ['nullspace', 'onecli', 'scaigrid', 'xerotier']
+const documentedCommands = fixture<{ commands: Record<string, Record<string, string>> }>('diagnostic-commands.json')
 
 // Issue 3's taxonomy table: code, HTTP statuses, gRPC code, default retry.
-const TAXONOMY: Array<[string, number[], string, 'none' | 'backoff' | 'once']> = [
+const TAXONOMY: Array<[string, number[], string, 'none' | 'backoff' | 'once' | 'longer' | 'unreachable']> = [
   ['invalid_request', [400, 422], 'INVALID_ARGUMENT', 'none'],
   ['context_length_exceeded', [400], 'OUT_OF_RANGE', 'none'],
-  ['unauthenticated', [401], 'UNAUTHENTICATED', 'none'],
+  ['unauthenticated', [401, 407], 'UNAUTHENTICATED', 'none'],
   ['permission_denied', [403], 'PERMISSION_DENIED', 'none'],
   ['not_found', [404], 'NOT_FOUND', 'none'],
   ['conflict', [409], 'ALREADY_EXISTS', 'none'],
   ['failed_precondition', [400, 409, 412], 'FAILED_PRECONDITION', 'none'],
   ['rate_limited', [429], 'RESOURCE_EXHAUSTED', 'backoff'],
-  ['quota_exceeded', [402, 403, 429], 'RESOURCE_EXHAUSTED', 'none'],
+  ['quota_exceeded', [403, 429], 'RESOURCE_EXHAUSTED', 'none'],
+  ['billing', [402], 'FAILED_PRECONDITION', 'none'],
   ['unavailable', [503], 'UNAVAILABLE', 'backoff'],
+  ['overloaded', [503, 529], 'UNAVAILABLE', 'longer'],
   ['timeout', [408, 504], 'DEADLINE_EXCEEDED', 'backoff'],
   ['upstream_error', [502], 'UNAVAILABLE', 'once'],
+  ['upstream_unreachable', [502, 503, 521, 523, 525, 526], 'UNAVAILABLE', 'unreachable'],
   ['not_implemented', [501], 'UNIMPLEMENTED', 'none'],
   ['internal', [500], 'INTERNAL', 'backoff'],
+  ['content_policy', [400], 'INVALID_ARGUMENT', 'none'],
+  ['payload_too_large', [413], 'RESOURCE_EXHAUSTED', 'none'],
+  ['cancelled', [499], 'CANCELLED', 'none'],
+  ['gone', [410], 'NOT_FOUND', 'none'],
   ['unknown', [], 'UNKNOWN', 'none']
 ]
 
@@ -195,7 +201,7 @@ function compiled (template: string, order: number): CompiledTemplate {
 
 // ---------------------------------------------------------------- the contract: nothing missing
 
-test('the catalog holds exactly the four seed sources', async (t) => {
+test('the catalog holds the four seed platforms and the upstreams gateways meet, and no other source', async (t) => {
   const catalog = await bundledCatalog()
   t.same([...catalog.sourceIds].sort(), SOURCE_IDS)
   t.same([...catalog.sources.keys()].sort(), SOURCE_IDS)
@@ -332,7 +338,7 @@ function inPlatformDocs (entry: Entry): boolean {
 
 test('nothing unexplained: every seed entry is in its seed, every other entry is platform_docs and named in platforms.md', async (t) => {
   const catalog = await bundledCatalog()
-  for (const entry of catalog.allEntries) {
+  for (const entry of catalog.allEntries.filter((item) => SEED_SOURCE_IDS.includes(item.source))) {
     const label = `${entry.source}/${entry.kind}/${entry.code}`
     if (entry.origin === 'error_reference') {
       t.ok(inSeed(entry), `${label} (origin error_reference) is on the platform's reference page`)
@@ -343,9 +349,25 @@ test('nothing unexplained: every seed entry is in its seed, every other entry is
   }
 })
 
+test('every entry of the other sources names the public page its facts come from', async (t) => {
+  const catalog = await bundledCatalog()
+  const others = SOURCE_IDS.filter((id) => !SEED_SOURCE_IDS.includes(id))
+  t.ok(others.length > 0, 'the catalog holds sources beyond the four platforms')
+  const publicPage = /^https:\/\/\S+$/
+  for (const id of others) {
+    const index = source(catalog, id)
+    t.match(index.info.reference, publicPage, `${id}: its reference is a public page`)
+    t.ok(index.info.docs.length > 0, `${id}: names the docs it was built from`)
+    for (const entry of index.entries) {
+      const page = entry.reference ?? index.info.reference
+      t.match(page, publicPage, `${id}/${entry.kind}/${entry.code}: ${page}`)
+    }
+  }
+})
+
 test('type rules and pattern rules all come from the platform docs', async (t) => {
   const catalog = await bundledCatalog()
-  const rules = catalog.allEntries.filter((entry) => entry.kind === 'type' || entry.kind === 'pattern')
+  const rules = catalog.allEntries.filter((entry) => SEED_SOURCE_IDS.includes(entry.source) && (entry.kind === 'type' || entry.kind === 'pattern'))
   t.equal(source(catalog, 'xerotier').byType.size, facts.xerotier.types.length, 'xerotier: the ten type values platforms.md lists')
   t.equal(source(catalog, 'onecli').byType.size, new Set(facts.onecli.service_types.map((row) => row.type)).size, 'onecli: its six service types')
   t.equal(source(catalog, 'nullspace').patterns.length, nullspacePatternNames.length, 'nullspace: preview_*_disabled and the fallback rules')
@@ -505,7 +527,7 @@ test('onecli: only 500 is retryable, with exponential backoff; every 4xx seed ro
 
 // ---------------------------------------------------------------- diagnostics
 
-test('diagnostics are never invented: xerotier\'s are the seed\'s, nullspace\'s is the one its docs show, the others have none', async (t) => {
+test('diagnostics are never invented: xerotier\'s are the seed\'s, nullspace\'s is the one its docs show, the other sources\' are in their docs', async (t) => {
   const catalog = await bundledCatalog()
   const xeroctl = new Set(seeds.xerotier.map((row) => row.diagnostic).filter((d) => d !== null))
   const allowed: Record<string, Set<string>> = {
@@ -514,6 +536,7 @@ test('diagnostics are never invented: xerotier\'s are the seed\'s, nullspace\'s 
     scaigrid: new Set(),
     onecli: new Set()
   }
+  for (const [id, commands] of Object.entries(documentedCommands.commands)) allowed[id] = new Set(Object.keys(commands))
   t.equal(facts.nullspace.cli_hint_command, 'nullspace sandbox list')
   for (const entry of catalog.allEntries) {
     const diagnostic = entry.remediation.diagnostic
@@ -538,7 +561,7 @@ test('descriptions are the catalog\'s own words, not the seed\'s auto-generated 
 
 // ---------------------------------------------------------------- taxonomy
 
-test('the taxonomy holds exactly issue 3\'s 15 normalized codes, their gRPC codes and HTTP statuses', async (t) => {
+test('the taxonomy holds exactly the normalized codes, their gRPC codes and HTTP statuses', async (t) => {
   const catalog = await bundledCatalog()
   t.same([...NORMALIZED_CODES].sort(), TAXONOMY.map(([code]) => code).sort(), 'the schema\'s list')
   t.same([...catalog.taxonomy.keys()].sort(), TAXONOMY.map(([code]) => code).sort(), 'the taxonomy file\'s list')
@@ -550,12 +573,14 @@ test('the taxonomy holds exactly issue 3\'s 15 normalized codes, their gRPC code
   }
 })
 
-test('the taxonomy\'s default retry: backoff 3 x 500..8000 ms, upstream_error one retry, the rest not retryable', async (t) => {
+test('the taxonomy\'s default retry: backoff 3 x 500..8000 ms, upstream_error one retry, overloaded longer, the rest not retryable', async (t) => {
   const catalog = await bundledCatalog()
   for (const [code, , , retry] of TAXONOMY) {
     const policy = catalog.taxonomy.get(code as never)?.retry
     if (retry === 'backoff') t.same(policy, BACKOFF, `${code} backs off`)
     else if (retry === 'once') t.same(policy, { ...BACKOFF, max_attempts: 2 }, `${code} retries once`)
+    else if (retry === 'longer') t.same(policy, { ...BACKOFF, max_attempts: 4, base_delay_ms: 2000, max_delay_ms: 30000 }, `${code} backs off longer`)
+    else if (retry === 'unreachable') t.same(policy, { ...BACKOFF, base_delay_ms: 1000, max_delay_ms: 16000 }, `${code} backs off from 1 s`)
     else t.same(policy && pick({ retry: policy }), { retryable: false, strategy: 'none', max_attempts: 1 }, `${code} is not retryable`)
   }
 })
@@ -966,10 +991,10 @@ test('loadCatalog rejects a broken catalog with one CatalogError naming file, en
 
   t.test('an unknown normalized_code', async (t) => {
     const dir = await copyCatalog(t.testdir())
-    await editYaml<YamlSource>(dir, 'xerotier.yaml', (data) => { (data.entries[0] as YamlItem).normalized_code = 'overloaded' })
+    await editYaml<YamlSource>(dir, 'xerotier.yaml', (data) => { (data.entries[0] as YamlItem).normalized_code = 'exploded' })
     const error = await loadError(dir)
     expectError(t, error, {
-      file: join(dir, 'xerotier.yaml'), entry: 'entries[0] ("scope_insufficient")', field: 'normalized_code', problem: /"overloaded"/
+      file: join(dir, 'xerotier.yaml'), entry: 'entries[0] ("scope_insufficient")', field: 'normalized_code', problem: /"exploded"/
     })
     t.match(error.problem, /must be one of invalid_request, context_length_exceeded, .*unknown/)
   })

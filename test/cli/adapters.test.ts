@@ -76,7 +76,7 @@ const cases: Case[] = [
     body: '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
     status: 502,
     contentType: 'text/html',
-    expect: { normalized_code: 'upstream_error', source: null, http_status: 502 }
+    expect: { normalized_code: 'upstream_error', source: 'nginx', http_status: 502 }
   },
   {
     kind: 'classify',

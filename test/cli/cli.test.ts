@@ -7,8 +7,9 @@ import { Readable } from 'node:stream'
 import { t as tap, test } from 'tap'
 import { parse as parseYaml } from 'yaml'
 import { run, USAGE, type CliIo } from '../../src/cli/run.js'
+import { NORMALIZED_CODES } from '../../src/catalog/schema.js'
 import { BUNDLED_CATALOG_DIR } from '../../src/catalog/paths.js'
-import { build, bundledCatalog, CATALOG_DIR, startService } from '../helper.js'
+import { build, bundledCatalog, CATALOG_DIR, SOURCE_IDS, startService } from '../helper.js'
 
 // Four processes are spawned through tap's TypeScript loader, which compiles
 // on start-up (several seconds each on a small machine): more than tap's default 30 s.
@@ -118,8 +119,8 @@ test('lookup usage errors exit 2', async (t) => {
     [['lookup', 'A', 'B'], 'errcat: unexpected argument "B"\n'],
     [['lookup', ''], 'errcat: CODE must not be empty\n'],
     [['lookup', 'X'.repeat(129)], 'errcat: CODE is longer than 128 characters\n'],
-    [['lookup', 'RATE_LIMITED', '--source', 'nope'], 'errcat: Unknown source "nope". Valid sources: nullspace, onecli, scaigrid, xerotier.\n'],
-    [['lookup', 'RATE_LIMITED', '--source', ''], 'errcat: Unknown source "". Valid sources: nullspace, onecli, scaigrid, xerotier.\n']
+    [['lookup', 'RATE_LIMITED', '--source', 'nope'], `errcat: Unknown source "nope". Valid sources: ${SOURCE_IDS.join(', ')}.\n`],
+    [['lookup', 'RATE_LIMITED', '--source', ''], `errcat: Unknown source "". Valid sources: ${SOURCE_IDS.join(', ')}.\n`]
   ]
   for (const [argv, message] of cases) {
     const outcome = await cli(argv)
@@ -165,7 +166,7 @@ test('classify reads a FILE and prints what POST /classify answers; --header Ret
   t.equal(text.code, 0)
   t.equal(text.stdout, httpText.body)
   t.match(text.stdout, /^rate_limited \(scaigrid \/ BACKEND_RATE_LIMITED, matched by code\)\n/)
-  t.match(text.stdout, /wait 30000 ms/)
+  t.match(text.stdout, /Wait 30 s, as the Retry-After header asks/)
 })
 
 test('classify reads stdin: a string, a stream, "-" and an empty body', async (t) => {
@@ -249,7 +250,7 @@ test('classify --status must be an integer from 100 to 599, and --source a known
 
   const unknown = await cli(['classify', '--source', 'nope'], '{}')
   t.equal(unknown.code, 2)
-  t.equal(unknown.stderr, 'errcat: Unknown source "nope". Valid sources: nullspace, onecli, scaigrid, xerotier.\n' + HINT)
+  t.equal(unknown.stderr, `errcat: Unknown source "nope". Valid sources: ${SOURCE_IDS.join(', ')}.\n` + HINT)
   const hinted = await cli(['classify', '--source', 'onecli', '--json'], '{"error":"Agent not found"}')
   t.match(JSON.parse(hinted.stdout), { source: 'onecli', normalized_code: 'not_found' })
 })
@@ -337,9 +338,9 @@ test('search usage errors exit 2', async (t) => {
     [['search', 'x', '--limit', '101'], 'errcat: --limit must be an integer from 1 to 100 (got "101")\n'],
     [['search', 'x', '--limit', 'ten'], 'errcat: --limit must be an integer from 1 to 100 (got "ten")\n'],
     [['search', 'x', '--offset', '1000001'], 'errcat: --offset must be an integer from 0 to 1000000 (got "1000001")\n'],
-    [['search', 'x', '--normalized-code', 'slow'], 'errcat: --normalized-code must be one of invalid_request, context_length_exceeded, unauthenticated, permission_denied, not_found, conflict, failed_precondition, rate_limited, quota_exceeded, unavailable, timeout, upstream_error, not_implemented, internal, unknown (got "slow")\n'],
+    [['search', 'x', '--normalized-code', 'slow'], `errcat: --normalized-code must be one of ${NORMALIZED_CODES.join(', ')} (got "slow")\n`],
     [['search', 'q'.repeat(201)], 'errcat: QUERY is longer than 200 characters\n'],
-    [['search', 'x', '--source', 'nope'], 'errcat: Unknown source "nope". Valid sources: nullspace, onecli, scaigrid, xerotier.\n']
+    [['search', 'x', '--source', 'nope'], `errcat: Unknown source "nope". Valid sources: ${SOURCE_IDS.join(', ')}.\n`]
   ]
   for (const [argv, message] of cases) {
     const outcome = await cli(argv)
@@ -370,7 +371,7 @@ test('check-catalog validates a catalog as the service does at boot: exit 0, or 
   t.equal(bundled.code, 0)
   t.equal(bundled.stderr, '')
   t.equal(bundled.stdout, summary.replace(catalog.dir, BUNDLED_CATALOG_DIR), 'the bundled catalog by default')
-  t.match(bundled.stdout, /entries: nullspace \d+, onecli \d+, scaigrid \d+, xerotier \d+\n$/)
+  t.match(bundled.stdout, new RegExp(`entries: ${SOURCE_IDS.map((id) => `${id} \\d+`).join(', ')}\n$`))
   const explicit = await cli(['check-catalog', CATALOG_DIR])
   t.equal(explicit.code, 0)
   t.equal(explicit.stdout, summary)

@@ -3,10 +3,9 @@
 // copied from the platforms notes (platforms.md) and the seed pages, with what each must give.
 import { readFileSync } from 'node:fs'
 import { test } from 'tap'
-import { build, bundledCatalog } from '../helper.js'
-import { classify, type Classification, type ClassifyInput, type ClassifyOptions } from '../../src/engine/classify.js'
+import { build, bundledCatalog, SOURCE_IDS } from '../helper.js'
+import { classify, STANDARD_HEADERS, type Classification, type ClassifyInput, type ClassifyOptions } from '../../src/engine/classify.js'
 import { UnknownSourceError } from '../../src/engine/errors.js'
-import { UPSTREAM_HEADERS } from '../../src/engine/headers.js'
 import type { FastifyInstance } from 'fastify'
 
 interface UpstreamBody {
@@ -25,7 +24,6 @@ const bodies = fixture.bodies
 
 type App = FastifyInstance
 
-const SOURCE_IDS = ['nullspace', 'onecli', 'scaigrid', 'xerotier']
 const UPSTREAM = 'x-upstream-'
 
 /** The fields of `actual` named by `expected`, nested one level for retry, to compare with t.same. */
@@ -112,10 +110,18 @@ test('each upstream header errcat reads, sent with the x-upstream- prefix, reach
   const { app } = await build(t)
   const body = J({ error: { message: 'Rate limit exceeded', type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } })
   // A value for each header that changes the answer, so a header the route drops shows.
-  const changing: Record<string, string> = { 'retry-after': '7', 'retry-after-ms': '1500', 'x-request-id': 'up-77', 'x-should-retry': 'false' }
-  t.same(Object.keys(changing).sort(), [...UPSTREAM_HEADERS].sort(), 'a value for every header in UPSTREAM_HEADERS')
+  const changing: Record<string, string> = {
+    'retry-after': '7',
+    'retry-after-ms': '1500',
+    'x-ms-retry-after-ms': '2500',
+    ratelimit: '"default";r=0;t=9',
+    'ratelimit-reset': '11',
+    'x-request-id': 'up-77',
+    'x-should-retry': 'false'
+  }
+  t.same(Object.keys(changing).sort(), [...STANDARD_HEADERS].sort(), 'a value for every standard header')
   const without = await engine({ status: 429, body })
-  for (const name of UPSTREAM_HEADERS) {
+  for (const name of STANDARD_HEADERS) {
     const value = changing[name] as string
     const res = await postRaw(app, { body, status: 429, contentType: 'application/json', headers: { [name]: value } })
     const expected = await engine({ status: 429, body, headers: { [name]: value } })
@@ -263,7 +269,7 @@ test('the envelope settles a code one catalog spells exactly and the envelope\'s
 test('onecli: the HTTP status wins over a nested type that disagrees', async (t) => {
   const cases: Array<[number, string, string]> = [
     [409, 'invalid_request_error', 'conflict'],
-    [410, 'invalid_request_error', 'not_found'],
+    [410, 'invalid_request_error', 'gone'],
     [401, 'authentication_error', 'unauthenticated'],
     [403, 'authentication_error', 'permission_denied'],
     [422, 'validation_error', 'invalid_request']
@@ -273,7 +279,7 @@ test('onecli: the HTTP status wins over a nested type that disagrees', async (t)
     t.same(pick(result, { source: 1, normalized_code: 1 }), { source: 'onecli', normalized_code: normalized }, `${status} ${type}`)
   }
   const declined = await engine({ status: 402, body: J({ error: 'Your card was declined' }) })
-  t.same(pick(declined, { normalized_code: 1, retry: { retryable: 1 } }), { normalized_code: 'quota_exceeded', retry: { retryable: false } }, '402 is a billing state')
+  t.same(pick(declined, { normalized_code: 1, retry: { retryable: 1 } }), { normalized_code: 'billing', retry: { retryable: false } }, '402 is a billing state')
   const noRetryAfter = await engine({ status: 429, body: J({ error: 'rate_limited', message: 'Rate limit exceeded', limit: 10, window: 'hour' }) })
   t.same(pick(noRetryAfter, { code: 1, retry: { retryable: 1, strategy: 1, delay_ms: 1 } }),
     { code: 'rate_limited', retry: { retryable: true, strategy: 'exponential_backoff', delay_ms: null } }, 'a rate limit without Retry-After backs off')
@@ -384,7 +390,8 @@ test('every retry-delay source, first found wins', async (t) => {
   t.match(retry.reason, /Retry-After/)
 
   retry = await delay({ 'retry-after': '2.5' })
-  t.equal(retry.delay_ms, 2500, 'Retry-After seconds may have decimals')
+  t.equal(retry.delay_ms, 7000, 'Retry-After with decimals is no RFC 9110 delay: ignored, and the body\'s retry_after is next')
+  t.match(retry.reason, /Retry-After header "2.5" is no delay errcat reads/)
 
   retry = await delay({ 'retry-after': 'Wed, 21 Oct 2026 07:28:30 GMT' }, scaigridRateLimited, { now: NOW })
   t.equal(retry.delay_ms, 30000, 'Retry-After as an HTTP-date, counted from now')
@@ -541,8 +548,9 @@ test('SSE streams: the error event wins, [DONE] is the end marker', async (t) =>
   })
   t.same(pick(first, { code: 1, retry: { delay_ms: 1 } }), { code: 'BACKEND_RATE_LIMITED', retry: { delay_ms: 3000 } }, 'the error event payload, and its retry_after')
 
+  // An SSE error event alone is no evidence of a source: others send them too.
   const textData = await engine({ status: 500, body: 'event: error\ndata: something broke\n\n', contentType: 'text/event-stream' })
-  t.same(pick(textData, { source: 1, message: 1, normalized_code: 1 }), { source: 'scaigrid', message: 'something broke', normalized_code: 'internal' })
+  t.same(pick(textData, { source: 1, message: 1, normalized_code: 1 }), { source: null, message: 'something broke', normalized_code: 'internal' })
 
   const onlyDone = await engine({ status: 502, body: 'data: [DONE]\n\n', contentType: 'text/event-stream' })
   t.same(pick(onlyDone, { source: 1, code: 1, message: 1, normalized_code: 1 }), { source: null, code: null, message: null, normalized_code: 'upstream_error' })
@@ -551,14 +559,14 @@ test('SSE streams: the error event wins, [DONE] is the end marker', async (t) =>
 const nginxPage = (status: number, title: string) =>
   `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
 
-test('nginx HTML error pages, with and without ?status', async (t) => {
+test('nginx HTML error pages, with and without ?status, are nginx\'s own', async (t) => {
   const { app } = await build(t)
   const cases: Array<[number, string, string]> = [
     [502, 'Bad Gateway', 'upstream_error'],
     [503, 'Service Temporarily Unavailable', 'unavailable'],
     [504, 'Gateway Time-out', 'timeout'],
     [500, 'Internal Server Error', 'internal'],
-    [413, 'Request Entity Too Large', 'invalid_request'],
+    [413, 'Request Entity Too Large', 'payload_too_large'],
     [429, 'Too Many Requests', 'rate_limited']
   ]
   for (const [status, title, normalized] of cases) {
@@ -566,7 +574,8 @@ test('nginx HTML error pages, with and without ?status', async (t) => {
       const res = await postRaw(app, { body: nginxPage(status, title), status: withStatus ? status : null, contentType: 'text/html' })
       t.equal(res.statusCode, 200)
       t.same(pick(res.json(), { source: 1, code: 1, normalized_code: 1, http_status: 1, message: 1 }),
-        { source: null, code: null, normalized_code: normalized, http_status: status, message: `${status} ${title}` }, `${status} ${withStatus ? 'with' : 'without'} ?status`)
+        { source: 'nginx', code: null, normalized_code: normalized, http_status: status, message: `${status} ${title}` }, `${status} ${withStatus ? 'with' : 'without'} ?status`)
+      t.match(res.json().evidence, [/nginx's page signature/], 'the signature is the evidence')
     }
   }
   // The query status is the upstream's truth when the page says otherwise.
@@ -575,9 +584,10 @@ test('nginx HTML error pages, with and without ?status', async (t) => {
 })
 
 const STATUS_MAP: Array<[number, string]> = [
-  [400, 'invalid_request'], [401, 'unauthenticated'], [403, 'permission_denied'], [404, 'not_found'], [410, 'not_found'],
-  [408, 'timeout'], [409, 'conflict'], [412, 'failed_precondition'], [413, 'invalid_request'], [422, 'invalid_request'],
-  [429, 'rate_limited'], [500, 'internal'], [501, 'not_implemented'], [502, 'upstream_error'], [503, 'unavailable'], [504, 'timeout']
+  [400, 'invalid_request'], [401, 'unauthenticated'], [402, 'billing'], [403, 'permission_denied'], [404, 'not_found'], [407, 'unauthenticated'],
+  [410, 'gone'], [408, 'timeout'], [409, 'conflict'], [412, 'failed_precondition'], [413, 'payload_too_large'], [422, 'invalid_request'],
+  [429, 'rate_limited'], [499, 'cancelled'], [500, 'internal'], [501, 'not_implemented'], [502, 'upstream_error'], [503, 'unavailable'], [504, 'timeout'],
+  [529, 'overloaded']
 ]
 
 test('an empty body with only a status maps by the status (engine)', async (t) => {

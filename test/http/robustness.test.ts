@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { test, type Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { build, CATALOG_DIR, componentValidator, type LogLine } from '../helper.js'
+import { build, CATALOG_DIR, componentValidator, SOURCE_IDS, type LogLine } from '../helper.js'
 import { buildCatalog } from '../../src/catalog/load.js'
 import type { Catalog } from '../../src/catalog/types.js'
 import type { Classification } from '../../src/engine/classify.js'
@@ -363,7 +363,7 @@ test('limits: 413 over 1 MiB, 400 over 100 items, 400 naming the field for a bad
 
   for (const url of ['/classify?source=nope', '/classify?source=__proto__', '/classify?source=constructor', '/classify?source=toString']) {
     const body = problem(await app.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'x' }), 400)
-    t.match(body, { type: 'urn:errcat:problem:unknown-source', field: 'source', valid_values: ['nullspace', 'onecli', 'scaigrid', 'xerotier'] }, url)
+    t.match(body, { type: 'urn:errcat:problem:unknown-source', field: 'source', valid_values: SOURCE_IDS }, url)
   }
   t.match(problem(await app.inject({ method: 'POST', url: '/classify?source=' + 's'.repeat(65), payload: 'x' }), 400), { field: 'source' })
   t.match(problem(await app.inject({ method: 'POST', url: '/classify/batch', payload: { items: [{}, {}, { source: '__proto__' }] } }), 400),
@@ -657,7 +657,7 @@ test('1 MiB adversarial bodies are answered with the right classification', asyn
     ['"Provider \\"" then 1 MiB of quotes', app, fill('Provider "', '"'), 'text/plain', '?status=400', { code: null, matched_by: 'status', normalized_code: 'invalid_request' }],
     ['SSE: an error event then 1 MiB of data lines', app, fill('event: error\ndata: {"error":{"code":"BACKEND_RATE_LIMITED","message":"Rate limited"}}\n\n', 'data: x\n'), 'text/event-stream', '',
       { code: 'BACKEND_RATE_LIMITED', source: 'scaigrid', normalized_code: 'rate_limited', matched_by: 'code' }],
-    ['SSE: 1 MiB in one data line', app, fill('event: error\ndata: ', 'd'), 'text/event-stream', '?status=503', { source: 'scaigrid', normalized_code: 'unavailable' }],
+    ['SSE: 1 MiB in one data line', app, fill('event: error\ndata: ', 'd'), 'text/event-stream', '?status=503', { source: null, normalized_code: 'unavailable' }],
     ['SSE: 1 MiB of bare newlines after the error', app, fill('event: error\ndata: {"error":{"code":"BACKEND_RATE_LIMITED"}}\n', '\n'), 'text/event-stream', '',
       { code: 'BACKEND_RATE_LIMITED', normalized_code: 'rate_limited' }],
     ['HTML: an unclosed <title> then 1 MiB', app, fill('<html><title>502 Bad Gateway ', 'h'), 'text/html', '', { normalized_code: 'upstream_error', http_status: 502, matched_by: 'status' }],

@@ -2,8 +2,8 @@
 // classification engine.
 import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { classify, type ClassifyOptions } from '../../engine/classify.js'
-import { readUpstreamHeaders, UPSTREAM_HEADERS, UPSTREAM_PREFIX } from '../../engine/headers.js'
+import { classify, headerNamesOf, STANDARD_HEADERS, type ClassifyOptions } from '../../engine/classify.js'
+import { readUpstreamHeaders, UPSTREAM_PREFIX } from '../../engine/headers.js'
 import { BATCH_HEADER_VALUE_LIMIT, BATCH_LIMIT, BODY_LIMIT_BYTES, HEADER_VALUE_LIMIT, SOURCE_ID_LENGTH_LIMIT } from '../../engine/limits.js'
 import { Classification } from '../../engine/schemas.js'
 import { renderClassification } from '../../engine/text.js'
@@ -67,9 +67,10 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
       schema: {
         tags: ['classify'],
         summary: 'Classify one raw upstream error',
-        description: 'Send the upstream body verbatim, with any content type or none. Forward the upstream headers that matter with an x-upstream- prefix.',
+        description: 'Send the upstream body verbatim, with any content type or none. Forward the upstream response headers with an x-upstream- prefix: ' +
+          'errcat reads those it knows (the ones listed, and the marks, rate-limit and request-id headers of the catalog\'s sources) and ignores the rest.',
         querystring: Type.Object({ status: StatusQuery, source: SourceQuery, format: FormatQuery }),
-        headers: Type.Object(Object.fromEntries(UPSTREAM_HEADERS.map((name) => [UPSTREAM_PREFIX + name, Type.Optional(Type.String())]))),
+        headers: Type.Object(Object.fromEntries(STANDARD_HEADERS.map((name) => [UPSTREAM_PREFIX + name, Type.Optional(Type.String())]))),
         response: {
           200: jsonOrText(Type.Ref(Classification), 'What the upstream error means and what to do about it.'),
           400: problem('The status, the source or another parameter is invalid.'),
@@ -83,7 +84,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
         body: request.body,
         contentType: request.upstreamContentType ?? request.headers['content-type'] ?? null,
         status: request.query.status ?? null,
-        headers: readUpstreamHeaders(request.headers, { prefixedOnly: true }),
+        headers: readUpstreamHeaders(request.headers, headerNamesOf(catalog), { prefixedOnly: true }),
         source: request.query.source ?? null
       }, catalog, classifyOptions)
       request.classification = result
