@@ -65,7 +65,9 @@ export async function startTarget (kind: 'errcat' | 'floor', argument?: string, 
   const command = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node]
   const child = spawn(command[0] as string, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production' }
+    // No load shedding: the floor has none, and a shed 503 is a cheaper answer
+    // than the one being measured.
+    env: { ...process.env, NODE_ENV: 'production', SHED_EVENT_LOOP_DELAY_MS: '0' }
   })
   const port = await new Promise<number>((resolve, reject) => {
     let output = ''

@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process'
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { test } from 'tap'
+import t, { test } from 'tap'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+// npm pack and npm install take minutes on a busy machine; tap's default is 30 s a file.
+t.setTimeout(420_000)
 const SERVER_MODULES = /[/\\]node_modules[/\\](fastify|pino|prom-client|@fastify[/\\][^/\\]+)[/\\]/
 
 /** The README's library example: the first js block after "## As a library". */
