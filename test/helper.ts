@@ -19,7 +19,9 @@ export const CATALOG_DIR = fileURLToPath(new URL('../catalog/', import.meta.url)
 /** The four platforms the catalog began with: their reference pages are copied in fixtures/seed-contract.json. */
 export const SEED_SOURCE_IDS: readonly string[] = ['nullspace', 'onecli', 'scaigrid', 'xerotier']
 /** Every source of the bundled catalog, in id order. */
-export const SOURCE_IDS: readonly string[] = ['caddy', 'haproxy', 'nginx', 'nullspace', 'onecli', 'scaigrid', 'traefik', 'xerotier']
+export const SOURCE_IDS: readonly string[] = [
+  'anthropic', 'aws', 'azure', 'caddy', 'cloudflare', 'envoy', 'github', 'google', 'haproxy', 'kong', 'nginx', 'nullspace', 'onecli', 'openai', 'scaigrid', 'stripe', 'traefik', 'xerotier'
+]
 
 let bundled: Promise<Catalog> | undefined
 /** The bundled catalog, loaded once per test file. */

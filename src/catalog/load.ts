@@ -97,7 +97,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
   }
   const rateLimitResets: RateLimitReset[] = []
   for (const index of sources.values()) {
-    for (const name of [...index.codeHeaders, ...index.requestIdHeaders]) headerNames.add(name)
+    for (const name of [...index.codeHeaders, ...index.requestIdHeaders, ...index.shouldRetryHeaders]) headerNames.add(name)
     for (const reset of index.rateLimitResets) {
       rateLimitResets.push(reset)
       headerNames.add(reset.header)
@@ -359,6 +359,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     unlistedCodes: spec.unlisted_codes?.is ?? null,
     codeHeaders: Object.freeze([...spec.code_headers ?? []]),
     requestIdHeaders: Object.freeze([...spec.request_id_headers ?? []]),
+    shouldRetryHeaders: Object.freeze([...spec.should_retry_headers ?? []]),
     rateLimitResets: Object.freeze((spec.rate_limit_resets ?? []).map((reset) => Object.freeze({ ...reset }))),
     entries: Object.freeze(entries)
   })

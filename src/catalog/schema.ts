@@ -235,6 +235,7 @@ export const SourceFile = Type.Object({
   fingerprints: Type.Optional(Type.Array(FingerprintFile, { minItems: 1 })),
   code_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose value names the error code (the text before any colon).' })),
   request_id_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers that carry the source\'s request id, most specific first.' })),
+  should_retry_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose true or false says whether the source wants the call repeated, as x-should-retry does.' })),
   rate_limit_resets: Type.Optional(Type.Array(RateLimitResetFile, { minItems: 1 })),
   unlisted_codes: Type.Optional(Type.Object({
     is: ValueKind

@@ -48,6 +48,8 @@ export interface SourceIndex {
   codeHeaders: readonly string[]
   /** Headers that carry the source's request id. */
   requestIdHeaders: readonly string[]
+  /** Headers whose true or false says whether to repeat the call, besides x-should-retry. */
+  shouldRetryHeaders: readonly string[]
   /** Headers that say when its rate limits reset. */
   rateLimitResets: readonly RateLimitReset[]
   entries: readonly Entry[]

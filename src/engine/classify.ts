@@ -4,7 +4,7 @@
 import type { NormalizedCode, Remediation } from '../catalog/schema.js'
 import { codesIgnoringCase } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
-import type { Catalog, Entry, SourceIndex } from '../catalog/types.js'
+import type { Catalog, Entry, RateLimitReset, SourceIndex } from '../catalog/types.js'
 import { parseBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
 import { isKind, sourceByFingerprint, type SourceDecision } from './fingerprint.js'
@@ -70,6 +70,12 @@ export function headerNamesOf (catalog: Catalog): ReadonlySet<string> {
   return names
 }
 
+function resetsFor (catalog: Catalog, sourceIndex: SourceIndex | undefined, candidates: readonly string[]): readonly RateLimitReset[] {
+  if (sourceIndex !== undefined) return sourceIndex.rateLimitResets
+  if (candidates.length === 0) return catalog.rateLimitResets
+  return candidates.flatMap((id) => catalog.sources.get(id)?.rateLimitResets ?? [])
+}
+
 export function classify (input: ClassifyInput, catalog: Catalog, options: ClassifyOptions = {}): Classification {
   const hinted = input.source ?? null
   if (hinted !== null && !catalog.sources.has(hinted)) throw new UnknownSourceError(hinted, catalog.sourceIds)
@@ -94,8 +100,10 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     policy,
     backoffPolicy: taxonomyOf(catalog, 'unavailable').retry,
     headers,
-    // The detected source's own description of its reset headers comes first.
-    resets: sourceIndex === undefined ? catalog.rateLimitResets : [...sourceIndex.rateLimitResets, ...catalog.rateLimitResets],
+    // Reset headers mean what the source that sent them says: the same name
+    // is a Unix time at one API and a number of seconds at another.
+    resets: resetsFor(catalog, sourceIndex, detected.candidates),
+    shouldRetryHeaders: sourceIndex?.shouldRetryHeaders ?? [],
     body: { retryAfter: signals.retryAfter, retryDelay: signals.retryDelay, message: signals.message, retryStrategy: signals.retryStrategy, retryable: signals.retryable },
     status,
     maxRetryAfterS: options.maxRetryAfterS ?? DEFAULT_MAX_RETRY_AFTER_S,
@@ -129,7 +137,8 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
 function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<Record<string, string>>): void {
   for (const index of catalog.sourceList) {
     for (const name of index.codeHeaders) {
-      const value = headers[name]?.split(':', 1)[0]?.trim()
+      // A namespace before "#" is not the code: "ns.json10#FooError:http://..." names FooError.
+      const value = headers[name]?.split(':', 1)[0]?.trim().split('#').pop()
       if (value !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(value) && !signals.codes.includes(value)) signals.codes.push(value)
     }
   }
@@ -184,7 +193,8 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
   for (const code of signals.codes) {
     const found = matchCode(catalog, code, source, hinted !== null, order)
     if (found === null) continue
-    if (found.entry !== null || found.source !== null) return found
+    if (found.entry !== null) return refinedByMessage(catalog, found, signals.message)
+    if (found.source !== null) return found
     // The same code in several catalogs and no envelope to settle it: agree or move on.
     if (found.normalized !== 'unknown') return found
   }
@@ -261,6 +271,25 @@ function refineContextWindow (match: Match, message: string | null, status: numb
 }
 
 /** A message or type match keeps the platform's raw code when the body had one. */
+/**
+ * A source may word one of its codes' cases apart, as one API's "Request too
+ * large" is a rate_limit_exceeded that no wait will cure: the message or
+ * template of the code's own source is the more specific match.
+ */
+function refinedByMessage (catalog: Catalog, found: Match, message: string | null): Match {
+  const index = found.source === null || message === null ? undefined : catalog.sources.get(found.source)
+  if (index === undefined || message === null) return found
+  const exact = index.byMessage.get(message)
+  if (exact === found.entry) return found
+  if (exact !== undefined) return { ...fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), code: found.code }
+  const templated = index.templates.match(message)
+  if (templated === null || templated.template.entry === found.entry) return found
+  const params: Record<string, string> = {}
+  for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
+  const entry = templated.template.entry
+  return { ...fromEntry(entry, 'message_template', `message fits ${entry.source}'s template "${entry.template ?? ''}"`, params), code: found.code }
+}
+
 function withRawCode (match: Match, rawCode: string | null): Match {
   // A type or status rule names no platform code of its own.
   if (match.entry?.kind === 'type' || match.entry?.kind === 'status') return { ...match, code: rawCode }

@@ -31,6 +31,8 @@ export interface RetryContext {
   headers: Readonly<Record<string, string>>
   /** Headers that say when a rate limit resets, as the catalog's sources describe them. */
   resets: readonly RateLimitReset[]
+  /** The source's own headers that say whether to repeat the call, after x-should-retry. */
+  shouldRetryHeaders: readonly string[]
   body: BodyHints
   status: number | null
   maxRetryAfterS: number
@@ -76,7 +78,7 @@ export function parseHttpDate (text: string, now: number): number | null {
     return utc(year, match[2] as string, Number(match[1]), match[4] as string, match[5] as string, match[6] as string)
   }
   match = ASCTIME_DATE.exec(text)
-  if (match !== null) return utc(Number(match[7]), match[1] as string, Number((match[2] as string).trim()), match[3] as string, match[4] as string, match[5] as string)
+  if (match !== null) return utc(Number(match[6]), match[1] as string, Number((match[2] as string).trim()), match[3] as string, match[4] as string, match[5] as string)
   return null
 }
 
@@ -102,8 +104,8 @@ function parseTimestamp (text: string): number | null {
   return Number.isNaN(ms) ? null : ms
 }
 
-/** A delay stated in a message: "try again in 1.146s", "retry in 26.5s", "retry after 20 seconds", "try again in 6m0s". */
-const MESSAGE_DELAY = /\b(?:try again|retry)(?: after| in)(?: about)? (\d{1,9}(?:\.\d{1,9})?) ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
+/** A delay stated in a message: "try again in 1.146s", "retry in 26.5s", "retry after 20 seconds", "try again in 6m0s", "will reset after 55s". */
+const MESSAGE_DELAY = /\b(?:try again|retry|will reset)(?: after| in)(?: about)? (\d{1,9}(?:\.\d{1,9})?) ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
 const MESSAGE_DURATION = /\b(?:try again|retry) in ((?:\d{1,9}h)?(?:\d{1,9}m)?\d{1,9}(?:\.\d{1,9})?(?:ms|s))\b/i
 const MESSAGE_UNITS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 }
 
@@ -125,9 +127,9 @@ function rateLimitReset (value: string): number | null {
   return match === null ? null : seconds(match[1] as string)
 }
 
-/** When the rate limits a 429 names reset, by the headers the catalog describes: the latest of those used up (or of all, when none says so). */
+/** When the rate limits a 429 names reset, by the headers its source describes: the latest of those used up. */
 function resetDelay (context: RetryContext): RequestedDelay | null {
-  const found: Array<RequestedDelay & { exhausted: boolean }> = []
+  const found: RequestedDelay[] = []
   for (const reset of context.resets) {
     const value = context.headers[reset.header]?.trim()
     if (value === undefined || value === '') continue
@@ -139,12 +141,13 @@ function resetDelay (context: RetryContext): RequestedDelay | null {
       const at = parseTimestamp(value)
       ms = at === null ? null : at - context.now
     }
-    if (ms === null) continue
-    const remaining = reset.remaining === undefined ? undefined : context.headers[reset.remaining]?.trim()
-    found.push({ ms, evidence: `${reset.header} header ${value}`, from: `the ${reset.header} header`, exhausted: remaining === '0' })
+    // A reset already past says nothing about this 429.
+    if (ms === null || ms < 0) continue
+    // A limit with requests left is not the one this 429 hit.
+    if (reset.remaining !== undefined && context.headers[reset.remaining]?.trim() !== '0') continue
+    found.push({ ms, evidence: `${reset.header} header ${value}`, from: `the ${reset.header} header` })
   }
-  const used = found.some((delay) => delay.exhausted) ? found.filter((delay) => delay.exhausted) : found
-  return used.reduce<RequestedDelay | null>((latest, delay) => (latest === null || delay.ms > latest.ms ? { ms: delay.ms, evidence: delay.evidence, from: delay.from } : latest), null)
+  return found.reduce<RequestedDelay | null>((latest, delay) => (latest === null || delay.ms > latest.ms ? { ms: delay.ms, evidence: delay.evidence, from: delay.from } : latest), null)
 }
 
 /**
@@ -239,9 +242,10 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
 
   let base = policy
   let reason = policy.retryable ? `The catalog policy for ${context.normalized} retries.` : `The catalog policy for ${context.normalized} does not retry.`
-  const headerSays = shouldRetryHeader(headers['x-should-retry'])
+  const saidBy = ['x-should-retry', ...context.shouldRetryHeaders].find((name) => shouldRetryHeader(headers[name]) !== null)
+  const headerSays = saidBy === undefined ? null : shouldRetryHeader(headers[saidBy])
   const shouldRetry = headerSays ?? context.body.retryable
-  const shouldRetryFrom = headerSays !== null ? 'x-should-retry' : 'the body\'s retryable flag'
+  const shouldRetryFrom = saidBy ?? 'the body\'s retryable flag'
   if (shouldRetry === false) return { ...noRetry(policy, delayMs, `The upstream said not to retry (${shouldRetryFrom}: false).` + note), evidence }
   if (shouldRetry === true && !policy.retryable) {
     base = context.backoffPolicy

@@ -142,9 +142,10 @@ test('cross-platform code collisions are settled by the envelope, never by chanc
     ['capacity_exceeded in a nullspace envelope',
       { status: 429, body: J({ error: 'The request exceeds the capacity limit.', code: 'capacity_exceeded', request_id: 'req_c1' }) },
       { source: 'nullspace', code: 'capacity_exceeded', normalized_code: 'quota_exceeded', matched_by: 'code', request_id: 'req_c1' }],
-    ['rate_limit_exceeded in a xerotier envelope',
+    // OpenAI's envelope is Xerotier's too, and both hold this code: no source, two candidates that agree.
+    ['rate_limit_exceeded in the OpenAI envelope that xerotier shares',
       { status: 429, body: J({ error: { message: 'Rate limit exceeded', type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }) },
-      { source: 'xerotier', code: 'rate_limit_exceeded', normalized_code: 'rate_limited', matched_by: 'code' }],
+      { source: null, candidates: ['openai', 'xerotier'], code: 'rate_limit_exceeded', normalized_code: 'rate_limited', matched_by: 'code' }],
     ['rate_limit_exceeded in a nullspace envelope',
       { status: 429, body: J({ error: 'The request hit a rate limit; respect Retry-After before retrying.', code: 'rate_limit_exceeded' }) },
       { source: 'nullspace', code: 'rate_limit_exceeded', normalized_code: 'rate_limited', matched_by: 'code' }],
@@ -253,17 +254,21 @@ test('a code matched case-insensitively is answered in the catalog spelling; an 
   t.same(pick(folded, { source: 1, code: 1, normalized_code: 1, matched_by: 1 }),
     { source: 'xerotier', code: 'workspace_not_found', normalized_code: 'not_found', matched_by: 'code' })
   const unknown = await engine({ status: 400, body: J({ error: { message: 'Brand new failure', type: 'invalid_request_error', code: 'brand_new_code', param: null } }) })
-  t.same(pick(unknown, { source: 1, code: 1, normalized_code: 1, matched_by: 1 }),
-    { source: 'xerotier', code: 'brand_new_code', normalized_code: 'invalid_request', matched_by: 'type' })
+  t.same(pick(unknown, { source: 1, candidates: 1, code: 1, normalized_code: 1, matched_by: 1 }),
+    { source: null, candidates: ['openai', 'xerotier'], code: 'brand_new_code', normalized_code: 'invalid_request', matched_by: 'status' },
+    'OpenAI\'s envelope, which Xerotier shares, with a code neither holds: both fit, and agree on the type')
 })
 
 test('the envelope settles a code one catalog spells exactly and the envelope\'s own catalog spells in another case', async (t) => {
   // A full ScaiGrid envelope ({"status":"error", ..., "meta"}) is ScaiGrid, whatever the case of its code.
   const scaigrid = await engine({ status: 404, body: J({ status: 'error', error: { code: 'model_not_found', message: 'No frontend model with that slug' }, meta: { request_id: 'req_lc' } }) })
   t.same(pick(scaigrid, { source: 1, code: 1 }), { source: 'scaigrid', code: 'MODEL_NOT_FOUND' })
-  // An OpenAI-like envelope with type and param is Xerotier's.
-  const xerotier = await engine({ status: 404, body: J({ error: { message: 'Model not found', type: 'invalid_request_error', code: 'MODEL_NOT_FOUND', param: 'model' } }) })
-  t.same(pick(xerotier, { source: 1, code: 1 }), { source: 'xerotier', code: 'model_not_found' })
+  // In the OpenAI-like envelope, a code only Xerotier holds (in another case) is Xerotier's.
+  const xerotier = await engine({ status: 404, body: J({ error: { message: 'Workspace not found', type: 'invalid_request_error', code: 'WORKSPACE_NOT_FOUND', param: 'workspace' } }) })
+  t.same(pick(xerotier, { source: 1, code: 1 }), { source: 'xerotier', code: 'workspace_not_found' })
+  // One that OpenAI holds too settles nothing.
+  const either = await engine({ status: 404, body: J({ error: { message: 'Model not found', type: 'invalid_request_error', code: 'MODEL_NOT_FOUND', param: 'model' } }) })
+  t.same(pick(either, { source: 1, candidates: 1, code: 1, normalized_code: 1 }), { source: null, candidates: ['openai', 'xerotier'], code: 'MODEL_NOT_FOUND', normalized_code: 'not_found' })
 })
 
 test('onecli: the HTTP status wins over a nested type that disagrees', async (t) => {
@@ -825,7 +830,7 @@ test('?status must be an HTTP status', async (t) => {
 
 test('an unknown ?source answers 400 listing the valid ids', async (t) => {
   const { app } = await build(t)
-  const res = await postRaw(app, { body: '{"error":"Agent not found"}', status: 404, source: 'openai', contentType: 'application/json' })
+  const res = await postRaw(app, { body: '{"error":"Agent not found"}', status: 404, source: 'nosuchapi', contentType: 'application/json' })
   t.equal(res.statusCode, 400)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
   t.match(res.json(), { status: 400, type: 'urn:errcat:problem:unknown-source', field: 'source' })
@@ -1013,7 +1018,7 @@ test('batch: 101 items answer a 400 problem', async (t) => {
 
 test('batch: an unknown source names its item', async (t) => {
   const { app } = await build(t)
-  const items = [{ status: 404 }, { status: 404, source: 'onecli' }, { status: 404 }, { status: 404, source: 'openai' }]
+  const items = [{ status: 404 }, { status: 404, source: 'onecli' }, { status: 404 }, { status: 404, source: 'nosuchapi' }]
   const res = await app.inject({ method: 'POST', url: '/classify/batch', payload: { items } })
   t.equal(res.statusCode, 400)
   t.match(res.headers['content-type'], /^application\/problem\+json/)

@@ -351,8 +351,8 @@ test('GET /codes?q=quota finds the quota entries of all four platforms', async (
 
 test('GET /codes searches titles, descriptions and messages, every word of q', async (t) => {
   const { app } = await build(t)
-  const message = (await app.inject({ url: '/codes?q=numbers&limit=100' })).json<SearchAnswer>()
-  t.same(pairs(message.items), ['onecli/agent_identifier_invalid'], 'a word only in a message')
+  const message = (await app.inject({ url: '/codes?q=' + encodeURIComponent('start with a letter, and contain') })).json<SearchAnswer>()
+  t.same(pairs(message.items), ['onecli/agent_identifier_invalid'], 'words only in a message')
   t.equal(message.total, 1)
 
   const title = (await app.inject({ url: '/codes?q=' + encodeURIComponent('hard quota reached') })).json<SearchAnswer>()
@@ -424,12 +424,12 @@ test('GET /sources lists each source with its docs, envelope and entry count', a
   t.same(sources.map((source) => source.id), SOURCE_IDS)
   for (const source of sources) {
     t.equal(source.entry_count, catalog.allEntries.filter((entry) => entry.source === source.id).length, `${source.id} entry_count`)
-    if (SEED_SOURCE_IDS.includes(source.id)) t.same(source.docs.map((url) => url.replace(/^https:\/\//, '')), platformDocs[source.id], `${source.id} docs`)
+    if (SEED_SOURCE_IDS.includes(source.id)) t.same(source.docs.map((url) => url.replace(/^https:\/\//, '')).slice(0, platformDocs[source.id]?.length), platformDocs[source.id], `${source.id} docs begin with its error reference pages`)
     t.ok(source.docs.every((url) => url.startsWith('https://')), `${source.id} docs are https links`)
     t.ok(source.envelope.length > 40, `${source.id} has an envelope summary`)
   }
   t.match(sources.find((source) => source.id === 'xerotier'), { name: 'Xerotier', diagnostic_tool: 'xeroctl', envelope: /retry_after/ })
-  t.match(sources.find((source) => source.id === 'onecli'), { name: 'OneCLI', diagnostic_tool: null })
+  t.match(sources.find((source) => source.id === 'onecli'), { name: 'OneCLI', diagnostic_tool: 'onecli' })
   t.match(sources.find((source) => source.id === 'scaigrid'), { name: /ScaiGrid/, envelope: /request_id/ })
 
   const ready = (await app.inject({ url: '/readyz' })).json<{ catalog: { entries: number } }>()
