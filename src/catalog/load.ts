@@ -188,7 +188,7 @@ function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, T
 
 type EntryLike = Omit<EntryFile, 'code'> & { code?: string, type?: string }
 
-const STRENGTH_ORDER: Record<Fingerprint['strength'], number> = { mark: 0, shape: 1, transit: 2 }
+const STRENGTH_ORDER: Record<Fingerprint['strength'], number> = { mark: 0, shape: 1, transit: 2, generic: 3 }
 const SUBJECTS = ['path', 'header', 'body_contains', 'sse_event', 'status_in'] as const
 const VALUE_TESTS = ['is', 'is_not', 'present', 'equals', 'contains', 'starts_with'] as const
 

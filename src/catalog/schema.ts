@@ -186,14 +186,18 @@ export const ConditionFile = Type.Object({
 }, { additionalProperties: false })
 export type ConditionFile = Static<typeof ConditionFile>
 
-export const FINGERPRINT_STRENGTHS = ['mark', 'shape', 'transit'] as const
+export const FINGERPRINT_STRENGTHS = ['mark', 'shape', 'transit', 'generic'] as const
+export type FingerprintStrength = (typeof FINGERPRINT_STRENGTHS)[number]
 /**
  * How a source's responses look. A `mark` is something only this source
  * sends when it answers itself: its own error page or body, or a header only
  * it sets. A `shape` is a layout it shares with others. A `transit` mark is a
  * header a proxy or CDN puts on every response that passes through it, its
- * own or not. Marks decide first, then shapes; a transit mark counts only when
- * neither fits, for a response the proxy most likely wrote itself. When
+ * own or not. A `generic` layout is one many systems use, in the catalog and
+ * out of it ({"error":"Not Found"}, OpenAI's envelope): it names candidates
+ * but never settles a source, which then takes a code or message only one
+ * candidate holds. Marks decide first, then shapes; a transit mark counts only
+ * when neither fits, for a response the proxy most likely wrote itself. When
  * several sources fit at the same strength, none of them settles the source.
  */
 export const FingerprintFile = Type.Object({

@@ -1,6 +1,6 @@
 // The catalog as the rest of errcat sees it: resolved entries and immutable
 // indexes built once at load. Nothing outside src/catalog reads the files.
-import type { Entry, MessageHint, NormalizedCode, RateLimitReset, Source, TaxonomyCode, ValueKind } from './schema.js'
+import type { Entry, FingerprintStrength, MessageHint, NormalizedCode, RateLimitReset, Source, TaxonomyCode, ValueKind } from './schema.js'
 import type { TemplateIndex } from './templates.js'
 import type { PatternRule } from './patterns.js'
 
@@ -22,7 +22,7 @@ export type Condition =
 export interface Fingerprint {
   source: string
   evidence: string
-  strength: 'mark' | 'shape' | 'transit'
+  strength: FingerprintStrength
   all: readonly Condition[]
   any: readonly Condition[]
 }

@@ -85,7 +85,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   const status = input.status ?? signals.bodyStatus ?? null
   addHeaderCodes(catalog, signals, headers)
   const detected: SourceDecision = hinted !== null
-    ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}` }
+    ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}`, generic: false }
     : sourceByFingerprint(catalog, { body: parsed, headers, status })
 
   const match = refineContextWindow(findMatch(catalog, signals, status, hinted, detected), signals.message, status)
@@ -113,7 +113,9 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   const requestId = bounded(requestIdOf(catalog, headers, sourceIndex) ?? signals.requestId, REQUEST_ID_LIMIT)
   const baseRemediation = match.entry?.remediation ?? taxonomy?.remediation ?? taxonomyOf(catalog, 'unknown').remediation
   const candidates = match.source !== null ? [match.source] : detected.candidates
-  const evidence = [detected.source === match.source || match.source === null ? detected.evidence : null, match.evidence, delayEvidence]
+  // What fitted counts as evidence unless the match named a source it did not point to.
+  const fitted = detected.source === match.source || match.source === null || (detected.source === null && detected.candidates.includes(match.source))
+  const evidence = [fitted ? detected.evidence : null, match.evidence, delayEvidence]
     .filter((item): item is string => item !== null)
     .map((item) => bounded(item, FIELD_LIMIT / 16) as string)
   if (sourceIndex?.info.role === 'proxy') evidence.push(`${sourceIndex.info.name} is a proxy: the error is its own, not the service's behind it`)
@@ -185,13 +187,16 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
   let source = detected.source
   const rawCode = signals.codes[0] ?? signals.grpcStatus
   // A hint confines the search to its source, and candidates to theirs; else every source.
+  // Candidates of a generic layout only break ties between the sources that hold a code or message.
   const order = hinted !== null
     ? [catalog.sources.get(hinted) as SourceIndex]
-    : detected.candidates.length > 1 ? detected.candidates.map((id) => catalog.sources.get(id) as SourceIndex) : catalog.sourceList
+    : detected.candidates.length > 1 && !detected.generic ? detected.candidates.map((id) => catalog.sources.get(id) as SourceIndex) : catalog.sourceList
+  const tieBreak = detected.generic ? detected.candidates : []
+  const preferred = source ?? (tieBreak.length === 1 ? tieBreak[0] as string : null)
 
   // 1. Codes: exact spelling first, then case-insensitive.
   for (const code of signals.codes) {
-    const found = matchCode(catalog, code, source, hinted !== null, order)
+    const found = matchCode(catalog, code, source, hinted !== null, order, tieBreak)
     if (found === null) continue
     if (found.entry !== null) return refinedByMessage(catalog, found, signals.message)
     if (found.source !== null) return found
@@ -214,9 +219,9 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
   const message = signals.message
   if (message !== null) {
     // 3. Exact message, then 4. message template with its captures.
-    const exact = findIn(order, source, (index) => index.byMessage.get(message) ?? null)
+    const exact = findIn(order, preferred, (index) => index.byMessage.get(message) ?? null)
     if (exact !== null) return withRawCode(fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), rawCode)
-    const templated = findIn(order, source, (index) => index.templates.match(message))
+    const templated = findIn(order, preferred, (index) => index.templates.match(message))
     if (templated !== null) {
       const params: Record<string, string> = {}
       for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
@@ -296,7 +301,7 @@ function withRawCode (match: Match, rawCode: string | null): Match {
   return rawCode !== null ? { ...match, code: rawCode } : match
 }
 
-function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean, order: readonly SourceIndex[]): Match | null {
+function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean, order: readonly SourceIndex[], tieBreak: readonly string[]): Match | null {
   // The envelope's (or the hint's) own source first: exact spelling, then any case.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
@@ -310,7 +315,15 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
   const exact = candidates.filter((entry) => entry.code === code)
   const pool = exact.length > 0 ? exact : candidates
   const sources = [...new Set(pool.map((entry) => entry.source))]
+  // Another source's spelling (USER_NOT_FOUND for user_not_found) names it only when the layout fits it too.
+  const spelledAlike = exact.length > 0 || order.length < catalog.sourceList.length || sources.every((id) => tieBreak.includes(id))
+  if (sources.length === 1 && !spelledAlike) {
+    return { entry: null, normalized: (pool[0] as Entry).normalized_code, matchedBy: 'code', source: null, code, params: {}, evidence: `code ${code}, as ${sources[0] as string} spells ${(pool[0] as Entry).code}` }
+  }
   if (sources.length === 1) return fromEntry(pool[0] as Entry, 'code', `code ${code} only in ${sources[0] as string}'s catalog`)
+  // The layout settles a code several sources hold when it fits exactly one of them.
+  const fitting = sources.filter((id) => tieBreak.includes(id))
+  if (fitting.length === 1) return fromEntry(pool.find((entry) => entry.source === fitting[0]) as Entry, 'code', `code ${code} in ${sources.join(' and ')}, of which the layout fits ${fitting[0] as string}`)
   // Several platforms share the code and nothing says which sent it.
   const normalized = new Set(pool.map((entry) => entry.normalized_code))
   return {

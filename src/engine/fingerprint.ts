@@ -2,7 +2,8 @@
 // each source: marks decide first, then shapes, then transit marks (the
 // headers a proxy puts on everything that passes through it). When
 // fingerprints of several sources fit at the same strength, none of them
-// decides: they are the candidates.
+// decides: they are the candidates. A generic layout, one that systems
+// outside the catalog use too, never decides, even for one source.
 import type { ValueKind } from '../catalog/schema.js'
 import type { Catalog, Condition, Fingerprint } from '../catalog/types.js'
 import type { ParsedBody } from './parse.js'
@@ -22,6 +23,8 @@ export interface SourceDecision {
   candidates: string[]
   /** What fitted, for the answer's evidence. */
   evidence: string | null
+  /** Only generic layouts fitted: a code or message the candidates hold may settle the source, nothing else. */
+  generic: boolean
 }
 
 const kindTests: Record<ValueKind, (value: unknown) => boolean> = {
@@ -88,7 +91,8 @@ export function sourceByFingerprint (catalog: Catalog, response: ResponseView): 
   // Best first: the most conditions that held, then catalog order.
   fitted.sort((a, b) => (b.all.length + (b.any.length > 0 ? 1 : 0)) - (a.all.length + (a.any.length > 0 ? 1 : 0)))
   const candidates = [...new Set(fitted.map((fingerprint) => fingerprint.source))]
-  if (candidates.length === 1) return { source: candidates[0] as string, candidates, evidence: (fitted[0] as Fingerprint).evidence }
-  if (candidates.length === 0) return { source: null, candidates, evidence: null }
-  return { source: null, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')} (fits ${candidates.join(' and ')})` }
+  if (candidates.length === 0) return { source: null, candidates, evidence: null, generic: false }
+  if (strength === 'generic') return { source: null, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')}, a layout many systems use`, generic: true }
+  if (candidates.length === 1) return { source: candidates[0] as string, candidates, evidence: (fitted[0] as Fingerprint).evidence, generic: false }
+  return { source: null, generic: false, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')} (fits ${candidates.join(' and ')})` }
 }

@@ -37,12 +37,19 @@ export const CLASSIFY_EXAMPLES: Record<string, { summary: string, status: number
     contentType: 'application/json',
     body: '{"error":"Sandbox not found","code":"sandbox_not_found","request_id":"req_7d1e"}'
   },
-  xerotier_typed_without_code: {
-    summary: 'Xerotier typed error without a code: the envelope type decides',
-    status: 401,
+  shared_envelope: {
+    summary: 'An OpenAI-shaped error with a code two sources hold: no source, the candidates, and the delay asked for',
+    status: 429,
     contentType: 'application/json',
-    headers: { 'x-request-id': 'xr_5c2a' },
-    body: '{"error":{"message":"Invalid API key","type":"authentication_error","code":null,"param":null}}'
+    headers: { 'retry-after-ms': '1500' },
+    body: '{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}'
+  },
+  proxy_page: {
+    summary: 'A proxy\'s own page: Envoy could not connect to the service behind it',
+    status: 503,
+    contentType: 'text/plain',
+    headers: { server: 'envoy' },
+    body: 'upstream connect error or disconnect/reset before headers. reset reason: connection failure'
   }
 }
 

@@ -267,8 +267,14 @@ test('the envelope settles a code one catalog spells exactly and the envelope\'s
   const xerotier = await engine({ status: 404, body: J({ error: { message: 'Workspace not found', type: 'invalid_request_error', code: 'WORKSPACE_NOT_FOUND', param: 'workspace' } }) })
   t.same(pick(xerotier, { source: 1, code: 1 }), { source: 'xerotier', code: 'workspace_not_found' })
   // One that OpenAI holds too settles nothing.
-  const either = await engine({ status: 404, body: J({ error: { message: 'Model not found', type: 'invalid_request_error', code: 'MODEL_NOT_FOUND', param: 'model' } }) })
-  t.same(pick(either, { source: 1, candidates: 1, code: 1, normalized_code: 1 }), { source: null, candidates: ['openai', 'xerotier'], code: 'MODEL_NOT_FOUND', normalized_code: 'not_found' })
+  const either = await engine({ status: 404, body: J({ error: { message: 'Model not found', type: 'invalid_request_error', code: 'model_not_found', param: 'model' } }) })
+  t.same(pick(either, { source: 1, candidates: 1, code: 1, normalized_code: 1 }), { source: null, candidates: ['openai', 'xerotier'], code: 'model_not_found', normalized_code: 'not_found' })
+  // Spelled as only ScaiGrid spells it, the code is ScaiGrid's, whatever the layout.
+  const upper = await engine({ status: 404, body: J({ error: { message: 'Model not found', type: 'invalid_request_error', code: 'MODEL_NOT_FOUND', param: 'model' } }) })
+  t.same(pick(upper, { source: 1, code: 1 }), { source: 'scaigrid', code: 'MODEL_NOT_FOUND' })
+  // Spelled another way, outside the layouts that fit, it names no source but keeps its meaning.
+  const other = await engine({ status: 404, body: J({ error: 'Not found', code: 'user_not_found' }) })
+  t.same(pick(other, { source: 1, code: 1, normalized_code: 1 }), { source: null, code: 'user_not_found', normalized_code: 'not_found' })
 })
 
 test('onecli: the HTTP status wins over a nested type that disagrees', async (t) => {
@@ -334,7 +340,7 @@ test('a long template capture is bounded', async (t) => {
   t.equal(provider.slice(0, 10), 'pppppppppp')
 })
 
-test('pattern rules classify codes the catalog does not list one by one', async (t) => {
+test('pattern rules classify codes the catalog does not list one by one (a flat nullspace body says its source only by a hint)', async (t) => {
   const cases: Array<[string, ClassifyInput, Record<string, unknown>]> = [
     ['scaigrid SCAIMATRIX_INDEX_NOT_FOUND in the full envelope',
       { status: 404, body: J({ status: 'error', error: { code: 'SCAIMATRIX_INDEX_NOT_FOUND', message: 'Index not found' }, meta: { request_id: 'req_1' } }) },
@@ -349,22 +355,22 @@ test('pattern rules classify codes the catalog does not list one by one', async 
       { status: 403, body: J({ status: 'error', error: { code: 'SCAILINK_TOOL_DENIED', message: 'Denied' }, meta: {} }) },
       { source: 'scaigrid', code: 'SCAILINK_TOOL_DENIED', normalized_code: 'permission_denied', matched_by: 'code_pattern' }],
     ['nullspace foo_bar_not_found',
-      { status: 404, body: J({ error: 'Foo bar not found', code: 'foo_bar_not_found' }) },
+      { source: 'nullspace', status: 404, body: J({ error: 'Foo bar not found', code: 'foo_bar_not_found' }) },
       { source: 'nullspace', code: 'foo_bar_not_found', normalized_code: 'not_found', matched_by: 'code_pattern' }],
     ['nullspace preview_*_disabled',
-      { status: 403, body: J({ error: 'Preview ports are disabled', code: 'preview_ports_disabled' }) },
+      { source: 'nullspace', status: 403, body: J({ error: 'Preview ports are disabled', code: 'preview_ports_disabled' }) },
       { source: 'nullspace', code: 'preview_ports_disabled', normalized_code: 'permission_denied', matched_by: 'code_pattern' }],
     ['nullspace *_permission_denied',
-      { status: 403, body: J({ error: 'No', code: 'volume_permission_denied' }) },
+      { source: 'nullspace', status: 403, body: J({ error: 'No', code: 'volume_permission_denied' }) },
       { source: 'nullspace', code: 'volume_permission_denied', normalized_code: 'permission_denied', matched_by: 'code_pattern' }],
     ['nullspace contains quota',
-      { status: 429, body: J({ error: 'Sandbox quota reached', code: 'sandbox_quota_reached' }) },
+      { source: 'nullspace', status: 429, body: J({ error: 'Sandbox quota reached', code: 'sandbox_quota_reached' }) },
       { source: 'nullspace', code: 'sandbox_quota_reached', normalized_code: 'quota_exceeded', matched_by: 'code_pattern' }],
     ['nullspace contains rate_limit',
-      { status: 429, body: J({ error: 'Too fast', code: 'exec_rate_limit_hit' }) },
+      { source: 'nullspace', status: 429, body: J({ error: 'Too fast', code: 'exec_rate_limit_hit' }) },
       { source: 'nullspace', code: 'exec_rate_limit_hit', normalized_code: 'rate_limited', matched_by: 'code_pattern' }],
     ['nullspace *_conflict',
-      { status: 409, body: J({ error: 'Name taken', code: 'volume_name_conflict' }) },
+      { source: 'nullspace', status: 409, body: J({ error: 'Name taken', code: 'volume_name_conflict' }) },
       { source: 'nullspace', code: 'volume_name_conflict', normalized_code: 'conflict', matched_by: 'code_pattern' }]
   ]
   for (const [name, input, expected] of cases) {
@@ -686,7 +692,9 @@ test('context-window phrasings give context_length_exceeded, in a 4xx only', asy
   for (const message of phrasings) {
     for (const status of [400, 413, 422]) {
       const result = await engine({ status, body: J({ error: { message, type: 'invalid_request_error', code: null, param: null } }) })
-      t.same(pick(result, { normalized_code: 1, matched_by: 1 }), { normalized_code: 'context_length_exceeded', matched_by: 'message_pattern' }, `${status}: ${message}`)
+      // A phrasing only one source's catalog holds names that source; the others are generic.
+      t.equal(result.normalized_code, 'context_length_exceeded', `${status}: ${message}`)
+      t.ok(['message_pattern', 'message', 'message_template'].includes(result.matched_by), `${status}: ${message}: matched by its phrasing (${result.matched_by})`)
       t.equal(result.retry.retryable, false)
     }
   }

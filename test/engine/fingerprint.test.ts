@@ -184,3 +184,31 @@ test('the engine names no source: every platform it knows comes from the catalog
     for (const name of names) t.notMatch(text, new RegExp(`\\b${name}\\b`, 'i'), `src/engine/${file} does not name ${name}`)
   }
 })
+
+// Layouts that many systems outside the catalog use, written for this test:
+// none of them may be named as a catalog platform's unless a code or message
+// only that platform holds says so.
+const UNCLAIMED: Array<[string, number, unknown]> = [
+  ['a bare {"error": text}', 404, { error: 'Not Found' }],
+  ['a bare {"error": text} on 401', 401, { error: 'Unauthorized' }],
+  ['Spring Boot\'s error attributes', 500, { timestamp: '2024-01-01T00:00:00.000+00:00', status: 500, error: 'Internal Server Error', path: '/x' }],
+  ['a model server\'s {"error", "estimated_time"}', 503, { error: 'Model is currently loading', estimated_time: 20 }],
+  ['a local model server\'s {"error": text}', 404, { error: "model 'llama9' not found" }],
+  ['an OpenAI-compatible server without param', 429, { error: { message: 'Rate limit reached for model', type: 'tokens', code: 'rate_limit_exceeded' } }],
+  ['an OpenAI-compatible server with object "error"', 400, { object: 'error', message: 'Invalid model', type: 'invalid_request_error', param: null, code: null }],
+  ['a Kubernetes Status', 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "x" not found', reason: 'NotFound', code: 404 }],
+  ['an RFC 9457 problem', 403, { type: 'about:blank', title: 'Forbidden', status: 403, detail: 'nope' }],
+  ['a flat {"error","code"} with a code no source holds', 404, { error: 'Not found', code: 'user_not_found' }]
+]
+
+test('layouts systems outside the catalog share name no source, and still get their normalized code', async (t) => {
+  const catalog = await bundledCatalog()
+  for (const [name, status, body] of UNCLAIMED) {
+    const result = classify({ status, body: JSON.stringify(body), contentType: 'application/json' }, catalog)
+    t.equal(result.source, null, `${name}: no source`)
+    t.not(result.normalized_code, 'unknown', `${name}: ${result.normalized_code}`)
+  }
+  const onecli = classify({ status: 404, body: JSON.stringify({ error: 'Agent not found' }), contentType: 'application/json' }, catalog)
+  t.equal(onecli.source, 'onecli', 'the same layout with a message only OneCLI writes is OneCLI\'s')
+  t.match(onecli.evidence, [/a layout many systems use/, /message of onecli's agent_not_found/])
+})

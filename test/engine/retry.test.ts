@@ -146,3 +146,17 @@ test('a reset header means what its source says, and a past or unexhausted one s
   const unknown = await advice(tooMany({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s' }))
   t.equal(unknown.delay_ms, 360_000, 'with no source known, the sources that declare the header read it in their own format')
 })
+
+test('Anthropic\'s reset timestamps on a 429, for the limit used up', async (t) => {
+  const headers = {
+    'request-id': 'req_011CSHoEeqs5C35K2UUqR7Fy',
+    'anthropic-ratelimit-requests-remaining': '49',
+    'anthropic-ratelimit-requests-reset': '2026-12-02T12:00:01Z',
+    'anthropic-ratelimit-input-tokens-remaining': '0',
+    'anthropic-ratelimit-input-tokens-reset': '2026-12-02T12:00:42Z'
+  }
+  const body = { type: 'error', error: { type: 'rate_limit_error', message: 'This request would exceed your organization\'s rate limit.' } }
+  const got = await advice({ status: 429, headers, body, contentType: 'application/json' })
+  t.equal(got.delay_ms, 42_000, 'the input-tokens limit, the one at 0, resets in 42 s')
+  t.ok(got.evidence.includes('anthropic-ratelimit-input-tokens-reset header 2026-12-02T12:00:42Z'))
+})

@@ -77,7 +77,8 @@ test('examples come from the real catalog', async (t) => {
   t.match(examples.scaigrid_rate_limit?.value, { source: 'scaigrid', code: 'BACKEND_RATE_LIMITED', normalized_code: 'rate_limited', retry: { strategy: 'retry_after', delay_ms: 30000 } })
   t.match(examples.onecli_template?.value, { source: 'onecli', matched_by: 'message_template', params: { provider: 'slack' } })
   t.match(examples.nullspace_flat?.value, { source: 'nullspace', code: 'sandbox_not_found', normalized_code: 'not_found' })
-  t.match(examples.xerotier_typed_without_code?.value, { source: 'xerotier', matched_by: 'type', normalized_code: 'unauthenticated', code: null })
+  t.match(examples.shared_envelope?.value, { source: null, candidates: ['openai', 'xerotier'], normalized_code: 'rate_limited', retry: { delay_ms: 1500 } })
+  t.match(examples.proxy_page?.value, { source: 'envoy', normalized_code: 'upstream_unreachable', evidence: [/Envoy/, /envoy/, /proxy/] })
 })
 
 test('real answers match the document\'s response schemas', async (t) => {

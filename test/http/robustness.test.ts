@@ -648,7 +648,7 @@ test('1 MiB adversarial bodies are answered with the right classification', asyn
     ['300,000 spaces then a message', app, ' '.repeat(300_000) + 'Agent not found', 'text/plain', '?status=404', { code: 'agent_not_found', matched_by: 'message' }],
     ['300,000 spaces inside a template', app, 'Unknown provider: ' + ' '.repeat(300_000) + 'x', 'text/plain', '?status=404', { code: null, matched_by: 'status', normalized_code: 'not_found' }],
     ['(a+)+! style', app, fill('', 'a', '!'), 'text/plain', '?status=500', { code: null, matched_by: 'status', normalized_code: 'internal' }],
-    ['(a+)+! style in JSON', app, JSON.stringify({ error: 'a'.repeat(MiB - 32) + '!' }), 'application/json', '?status=500', { code: null, source: 'onecli', normalized_code: 'internal' }],
+    ['(a+)+! style in JSON', app, JSON.stringify({ error: 'a'.repeat(MiB - 32) + '!' }), 'application/json', '?status=500', { code: null, source: null, normalized_code: 'internal' }],
     ['(a+)+! style against the synthetic template', synthetic.app, 'a'.repeat(60_000) + '!\n' + 'a'.repeat(MiB - 60_002), 'text/plain', '?status=500',
       { code: null, matched_by: 'status', normalized_code: 'internal' }],
     ['"Unknown provider: " then 1 MiB', app, fill('Unknown provider: ', 'q'), 'text/plain', '?status=404', { code: 'app_provider_unknown', source: 'onecli', matched_by: 'message_template' }],
