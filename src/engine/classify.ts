@@ -146,12 +146,26 @@ function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<R
   }
 }
 
+const STANDARD_REQUEST_ID = ['x-request-id']
+const requestIdHeadersFor = new WeakMap<Catalog, readonly string[]>()
+
+/** Every source's request-id headers, in source order, listed once per catalog. */
+function requestIdHeadersOf (catalog: Catalog): readonly string[] {
+  let names = requestIdHeadersFor.get(catalog)
+  if (names === undefined) {
+    names = [...new Set(catalog.sourceList.flatMap((index) => index.requestIdHeaders))]
+    requestIdHeadersFor.set(catalog, names)
+  }
+  return names
+}
+
 /** The upstream request id: x-request-id, else the source's own request-id headers, else any source's. */
 function requestIdOf (catalog: Catalog, headers: Readonly<Record<string, string>>, source: SourceIndex | undefined): string | null {
-  const names = [...source?.requestIdHeaders ?? [], ...catalog.sourceList.flatMap((index) => index.requestIdHeaders)]
-  for (const name of ['x-request-id', ...names]) {
-    const value = headers[name]?.trim()
-    if (value !== undefined && value !== '') return value
+  for (const names of [STANDARD_REQUEST_ID, source?.requestIdHeaders ?? [], requestIdHeadersOf(catalog)]) {
+    for (const name of names) {
+      const value = headers[name]?.trim()
+      if (value !== undefined && value !== '') return value
+    }
   }
   return null
 }

@@ -52,29 +52,101 @@ function at (json: unknown, path: readonly string[]): unknown {
   return value
 }
 
-function holds (condition: Condition, response: ResponseView): boolean {
+type Predicate = (response: ResponseView) => boolean
+
+/** A condition as a function of the response, so that a request dispatches on nothing. */
+function compile (condition: Condition): Predicate {
   switch (condition.test) {
-    case 'body_contains': return response.body.raw.includes(condition.text)
-    case 'sse_event': return response.body.sseEvents.includes(condition.event)
-    case 'status_in': return response.status !== null && condition.statuses.includes(response.status)
+    case 'body_contains': {
+      const text = condition.text
+      return (response) => response.body.raw.includes(text)
+    }
+    case 'sse_event': {
+      const event = condition.event
+      return (response) => response.body.sseEvents.includes(event)
+    }
+    case 'status_in': {
+      const statuses = new Set(condition.statuses)
+      return (response) => response.status !== null && statuses.has(response.status)
+    }
   }
-  const isHeader = 'header' in condition
-  const value = isHeader ? response.headers[condition.header]?.toLowerCase() : at(response.body.json, condition.path)
+  let read: (response: ResponseView) => unknown
+  if ('header' in condition) {
+    const name = condition.header
+    read = (response) => response.headers[name]?.toLowerCase()
+  } else {
+    const path = condition.path
+    read = (response) => at(response.body.json, path)
+  }
   switch (condition.test) {
-    case 'is': return isKind(condition.kind, value)
-    case 'is_not': return !isKind(condition.kind, value)
-    case 'present': return (value !== undefined) === condition.present
-    case 'equals': return value === condition.value
-    case 'starts_with': return typeof value === 'string' && value.startsWith(condition.text)
-    case 'contains':
-      if (Array.isArray(value)) return value.includes(condition.text)
-      return typeof value === 'string' && value.includes(condition.text)
+    case 'is': {
+      const test = kindTests[condition.kind]
+      return (response) => test(read(response))
+    }
+    case 'is_not': {
+      const test = kindTests[condition.kind]
+      return (response) => !test(read(response))
+    }
+    case 'present': {
+      const present = condition.present
+      return (response) => (read(response) !== undefined) === present
+    }
+    case 'equals': {
+      const expected = condition.value
+      return (response) => read(response) === expected
+    }
+    case 'starts_with': {
+      const text = condition.text
+      return (response) => {
+        const value = read(response)
+        return typeof value === 'string' && value.startsWith(text)
+      }
+    }
+    case 'contains': {
+      const text = condition.text
+      return (response) => {
+        const value = read(response)
+        if (Array.isArray(value)) return value.includes(text)
+        return typeof value === 'string' && value.includes(text)
+      }
+    }
   }
 }
 
-function fits (fingerprint: Fingerprint, response: ResponseView): boolean {
-  return fingerprint.all.every((condition) => holds(condition, response)) &&
-    (fingerprint.any.length === 0 || fingerprint.any.some((condition) => holds(condition, response)))
+/** Headers and statuses cost a lookup, paths a walk, body text a scan: the cheapest tests first. */
+function cost (condition: Condition): number {
+  if ('header' in condition || condition.test === 'status_in') return 0
+  if (condition.test === 'body_contains') return 2
+  return 1
+}
+
+interface CompiledFingerprint {
+  fingerprint: Fingerprint
+  all: readonly Predicate[]
+  any: readonly Predicate[]
+}
+
+const compiledFor = new WeakMap<Catalog, readonly CompiledFingerprint[]>()
+
+/** The catalog's fingerprints as predicates, compiled once per catalog. */
+function compiled (catalog: Catalog): readonly CompiledFingerprint[] {
+  let found = compiledFor.get(catalog)
+  if (found === undefined) {
+    found = catalog.fingerprints.map((fingerprint) => ({
+      fingerprint,
+      all: [...fingerprint.all].sort((a, b) => cost(a) - cost(b)).map(compile),
+      any: [...fingerprint.any].sort((a, b) => cost(a) - cost(b)).map(compile)
+    }))
+    compiledFor.set(catalog, found)
+  }
+  return found
+}
+
+function fits (compiledFingerprint: CompiledFingerprint, response: ResponseView): boolean {
+  for (const holds of compiledFingerprint.all) if (!holds(response)) return false
+  if (compiledFingerprint.any.length === 0) return true
+  for (const holds of compiledFingerprint.any) if (holds(response)) return true
+  return false
 }
 
 /** The sources whose fingerprints fit the response at the strongest strength any fits at. */
@@ -82,9 +154,10 @@ export function sourceByFingerprint (catalog: Catalog, response: ResponseView): 
   let strength: Fingerprint['strength'] | null = null
   const fitted: Fingerprint[] = []
   // catalog.fingerprints holds the marks first, then the shapes, then the transit marks.
-  for (const fingerprint of catalog.fingerprints) {
+  for (const candidate of compiled(catalog)) {
+    const fingerprint = candidate.fingerprint
     if (strength !== null && fingerprint.strength !== strength) break
-    if (!fits(fingerprint, response)) continue
+    if (!fits(candidate, response)) continue
     strength = fingerprint.strength
     fitted.push(fingerprint)
   }
