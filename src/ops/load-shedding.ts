@@ -1,7 +1,8 @@
 // Under real overload, answer a 503 problem with Retry-After at once instead
 // of queueing: a gateway on its error path then falls back immediately.
-// Routes that opt out (liveness, metrics) are never shed, so an overloaded
-// replica is not killed for it and stays observable. Shedding arms itself only
+// Routes that opt out (liveness, readiness, metrics) are never shed, so an
+// overloaded replica is neither killed nor taken out of service for it, and
+// stays observable. Shedding arms itself only
 // once the service has warmed up: the event-loop delay of booting, compiling
 // and answering the first requests is no overload.
 import fp from 'fastify-plugin'

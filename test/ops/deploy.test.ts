@@ -31,7 +31,8 @@ test('docker-compose.yml: healthcheck, read-only root and catalog, limits, resta
   const compose = parse(await readFile(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> }
   const service = compose.services.errcat
   if (service === undefined) throw new Error('no errcat service')
-  t.match(service.healthcheck?.test?.join(' '), /node .*\/readyz/, 'the healthcheck asks /readyz with node')
+  // Liveness, never a route that load shedding or a drain answers: a busy replica is not an unhealthy one.
+  t.match(service.healthcheck?.test?.join(' '), /node .*\/healthz/, 'the healthcheck asks /healthz with node')
   t.equal(service.read_only, true, 'read-only root filesystem')
   const catalog = service.volumes?.find((volume) => volume.target === '/app/catalog')
   t.match(catalog, { type: 'bind', source: './catalog', read_only: true }, 'the catalog is mounted read-only')
@@ -52,6 +53,7 @@ test('Dockerfile: multi-stage, production dependencies only, non-root, node heal
   t.match(dockerfile, /COPY catalog \.\/catalog/)
   t.match(dockerfile, /^USER node$/m, 'runs as a non-root user')
   t.match(dockerfile, /^HEALTHCHECK .*\n?.*CMD \["node"/m, 'the healthcheck uses node')
+  t.match(dockerfile, /^HEALTHCHECK .*\n?.*\/healthz/m, 'and asks /healthz, liveness')
   t.match(dockerfile, /^STOPSIGNAL SIGTERM$/m)
   const ignored = (await readFile(join(root, '.dockerignore'), 'utf8')).split('\n')
   for (const entry of ['node_modules', 'dist', '.git', 'test']) t.ok(ignored.includes(entry), `.dockerignore leaves out ${entry}`)

@@ -96,7 +96,7 @@ test('a reload of a broken catalog is refused: the last good catalog keeps servi
   t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="success"}'), 0)
 })
 
-test('under event-loop overload, requests are shed with a 503 problem and Retry-After; /healthz and /metrics stay exempt', async (t) => {
+test('under event-loop overload, requests are shed with a 503 problem and Retry-After; /healthz, /readyz and /metrics stay exempt', async (t) => {
   const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5, warmUpMs: 0 } })
   await app.ready()
   // Block the event loop well past the threshold, then let the sampler see it.
@@ -110,6 +110,7 @@ test('under event-loop overload, requests are shed with a 503 problem and Retry-
   t.match(shed.headers['content-type'], /^application\/problem\+json/)
   t.match(shed.json(), { type: 'urn:errcat:problem:overloaded', status: 503, request_id: String })
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 200, 'a busy replica is still ready')
   t.equal((await app.inject({ url: '/metrics' })).statusCode, 200)
 })
 

@@ -29,6 +29,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, optio
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/readyz', {
+    // A busy replica is still ready: failing readiness under load would move the load onto its neighbours.
+    config: { shed: false },
     schema: {
       tags: ['operations'],
       summary: 'Readiness: 200 once the catalog is loaded, 503 from the moment shutdown begins',
