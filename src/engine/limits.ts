@@ -5,6 +5,12 @@
 export const BODY_LIMIT_BYTES = 1024 * 1024
 /** Most items in one batch. */
 export const BATCH_LIMIT = 100
+/**
+ * How deep JSON may nest before errcat hands it to JSON.parse. A hostile body
+ * nested 100,000 deep costs JSON.parse many times a flat one of the same size;
+ * a real error body nests a few levels.
+ */
+export const JSON_DEPTH_LIMIT = 64
 /** Longest code errcat looks up (a catalog code is far shorter). */
 export const CODE_LENGTH_LIMIT = 128
 /** Longest search query. */

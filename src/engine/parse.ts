@@ -1,7 +1,7 @@
 // Reads an upstream error body without trusting it: JSON when it parses,
 // SSE data payloads, an HTML page's title, or plain text. Every scan is
 // bounded and linear; nothing walks a parsed value recursively.
-import { SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
+import { JSON_DEPTH_LIMIT, SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
 
 export type BodyFormat = 'json' | 'sse' | 'html' | 'xml' | 'text' | 'empty'
 
@@ -38,7 +38,8 @@ function parseText (body: string, contentType: string | null | undefined): Parse
     const sse = parseSse(trimmed)
     if (sse !== null) return sse
   }
-  if (first === '{' || first === '[' || first === '"' || type.includes('json')) {
+  // JSON nested past any real error body's depth is read as text, never parsed.
+  if ((first === '{' || first === '[' || first === '"' || type.includes('json')) && !jsonNestsDeeperThan(trimmed, JSON_DEPTH_LIMIT)) {
     const json = tryJson(trimmed)
     if (json.ok) return { ...empty, format: 'json', json: json.value }
     if (first === '{') {
@@ -56,6 +57,29 @@ function parseText (body: string, contentType: string | null | undefined): Parse
   }
   const text = firstLine(trimmed)
   return { ...empty, format: 'text', text, statusHint: leadingStatus(text) }
+}
+
+/**
+ * Whether JSON text opens more than `limit` objects and arrays at once, by one
+ * linear pass that skips strings: cheaper than the parse it spares.
+ */
+export function jsonNestsDeeperThan (text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    if (inString) {
+      if (ch === 0x5c) i++ // a backslash escapes the next character
+      else if (ch === 0x22) inString = false
+    } else if (ch === 0x22) {
+      inString = true
+    } else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > limit) return true
+    } else if (ch === 0x7d || ch === 0x5d) {
+      depth--
+    }
+  }
+  return false
 }
 
 function tryJson (text: string): { ok: true, value: unknown } | { ok: false } {

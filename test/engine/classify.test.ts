@@ -1105,3 +1105,28 @@ test('hostile values given straight to the engine', async (t) => {
   const bigMessage = await engine({ status: 400, body: 'Unknown provider: ' + 'a'.repeat(1024 * 1024) })
   t.ok((bigMessage.message as string).length <= 513)
 })
+
+test('batch: a body nested past the limit is refused unparsed, and an upstream "__proto__" key is data', async (t) => {
+  const { app } = await build(t)
+  const deep = '{"items":[{"status":500,"body":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}]}'
+  const refused = await app.inject({ method: 'POST', url: '/classify/batch', headers: { 'content-type': 'application/json' }, payload: deep })
+  t.equal(refused.statusCode, 400)
+  t.match(refused.headers['content-type'], /^application\/problem\+json/)
+  t.match(refused.json(), { type: 'urn:errcat:problem:bad-request', detail: /deeper than 64 levels/ })
+  // As text, the same nesting is an upstream body like any other.
+  const asText = await app.inject({ method: 'POST', url: '/classify/batch', payload: { items: [{ status: 500, body: '['.repeat(100_000) + ']'.repeat(100_000), content_type: 'application/json' }] } })
+  t.equal(asText.statusCode, 200)
+  t.equal(asText.json().results[0].normalized_code, 'internal')
+  const proto = await app.inject({
+    method: 'POST',
+    url: '/classify/batch',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"items":[{"status":404,"body":{"error":"Agent not found","__proto__":{"polluted":true}}}]}'
+  })
+  t.equal(proto.statusCode, 200, 'valid upstream data, classified')
+  t.match(proto.json().results[0], { source: 'onecli', code: 'agent_not_found' })
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was touched')
+  const broken = await app.inject({ method: 'POST', url: '/classify/batch', headers: { 'content-type': 'application/json' }, payload: '{"items":[' })
+  t.equal(broken.statusCode, 400)
+  t.match(broken.json(), { type: 'urn:errcat:problem:bad-request', detail: 'The body is not valid JSON.' })
+})

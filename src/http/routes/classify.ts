@@ -4,12 +4,14 @@ import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '
 import type { FastifyRequest } from 'fastify'
 import { classify, headerNamesOf, STANDARD_HEADERS, type ClassifyOptions } from '../../engine/classify.js'
 import { readUpstreamHeaders, UPSTREAM_PREFIX } from '../../engine/headers.js'
-import { BATCH_HEADER_VALUE_LIMIT, BATCH_LIMIT, BODY_LIMIT_BYTES, HEADER_VALUE_LIMIT, SOURCE_ID_LENGTH_LIMIT } from '../../engine/limits.js'
+import { BATCH_HEADER_VALUE_LIMIT, BATCH_LIMIT, BODY_LIMIT_BYTES, HEADER_VALUE_LIMIT, JSON_DEPTH_LIMIT, SOURCE_ID_LENGTH_LIMIT } from '../../engine/limits.js'
+import { jsonNestsDeeperThan } from '../../engine/parse.js'
 import { Classification } from '../../engine/schemas.js'
 import { renderClassification } from '../../engine/text.js'
 import { FormatQuery, preferredFormat, sendText } from '../negotiation.js'
 import { json, jsonOrText, problem } from '../responses.js'
 import { checkSource, SourceQuery } from './shared.js'
+import { ProblemError, PROBLEMS } from '../problems.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -95,6 +97,22 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
       }
       return result
     })
+  })
+
+  // The batch's JSON: refused unparsed when it nests past any real error body,
+  // and parsed as JSON itself, so an upstream body's "__proto__" key is data.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
+    const text = body as string
+    if (jsonNestsDeeperThan(text, JSON_DEPTH_LIMIT)) {
+      done(new ProblemError(PROBLEMS.badRequest, `The body nests objects and arrays deeper than ${JSON_DEPTH_LIMIT} levels.`))
+      return
+    }
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(new ProblemError(PROBLEMS.badRequest, 'The body is not valid JSON.'))
+    }
   })
 
   app.post('/classify/batch', {
