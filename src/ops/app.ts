@@ -60,6 +60,11 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Node checks request deadlines every connectionsCheckingInterval (30 s by
+    // default): each second instead, so a request, body included, that has not
+    // arrived within REQUEST_TIMEOUT_MS is cut then. Both deadlines are given to
+    // the server as it is created, so Node never adjusts one to the other.
+    http: { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: CODE_LENGTH_LIMIT },

@@ -1,8 +1,10 @@
 import { test, type Test } from 'tap'
 import { cp, readFile, writeFile } from 'node:fs/promises'
+import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { build, CATALOG_DIR, startService } from '../helper.js'
 import { loadCatalog } from '../../src/catalog/load.js'
+import { REQUEST_TIMEOUT_MS } from '../../src/ops/app.js'
 
 async function catalogCopy (t: Test): Promise<string> {
   const dir = t.testdir({})
@@ -147,4 +149,36 @@ test('the running service reloads its catalog on SIGHUP and keeps running (it is
   t.notMatch(output(), /"signal":"SIGHUP"/, 'SIGHUP did not start a shutdown')
   child.kill('SIGTERM')
   t.equal(await exited, 0)
+})
+
+test('a body sent a byte at a time is cut when the request timeout passes, not whenever Node next looks', { timeout: 60_000 }, async (t) => {
+  const { app } = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  // The client would need 1000 s to send its body; it gives up itself well after the request timeout
+  // plus the one-second check, and well before Node's default 30 s check would have cut it.
+  const guardMs = REQUEST_TIMEOUT_MS + 12_000
+  const outcome = await new Promise<{ cutByServer: boolean, answer: string, bytesSent: number }>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    let bytesSent = 0
+    let drip: NodeJS.Timeout | undefined
+    const guard = setTimeout(() => finish(false), guardMs)
+    function finish (cutByServer: boolean): void {
+      clearInterval(drip)
+      clearTimeout(guard)
+      socket.destroy()
+      resolve({ cutByServer, answer, bytesSent })
+    }
+    socket.on('data', (chunk) => { answer += String(chunk) })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => finish(true))
+    socket.on('connect', () => {
+      socket.write('POST /classify?status=500 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n')
+      drip = setInterval(() => { socket.write('x'); bytesSent++ }, 1000)
+    })
+  })
+  t.ok(outcome.cutByServer, `the server ended the request (after ${outcome.bytesSent} of 1000 body bytes)`)
+  t.ok(outcome.bytesSent < 1000, 'before the body had arrived')
+  t.match(outcome.answer, /^HTTP\/1\.1 408/, 'with a 408')
 })
