@@ -38,8 +38,9 @@ function parseText (body: string, contentType: string | null | undefined): Parse
     const sse = parseSse(trimmed)
     if (sse !== null) return sse
   }
-  // JSON nested past any real error body's depth is read as text, never parsed.
-  if ((first === '{' || first === '[' || first === '"' || type.includes('json')) && !jsonNestsDeeperThan(trimmed, JSON_DEPTH_LIMIT)) {
+  if (first === '{' || first === '[' || first === '"' || type.includes('json')) {
+    // JSON nested past any real error body's depth is never parsed, and says nothing.
+    if (jsonNestsDeeperThan(trimmed, JSON_DEPTH_LIMIT)) return { ...empty, format: 'text' }
     const json = tryJson(trimmed)
     if (json.ok) return { ...empty, format: 'json', json: json.value }
     if (first === '{') {

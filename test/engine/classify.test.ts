@@ -1128,5 +1128,16 @@ test('batch: a body nested past the limit is refused unparsed, and an upstream "
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was touched')
   const broken = await app.inject({ method: 'POST', url: '/classify/batch', headers: { 'content-type': 'application/json' }, payload: '{"items":[' })
   t.equal(broken.statusCode, 400)
-  t.match(broken.json(), { type: 'urn:errcat:problem:bad-request', detail: 'The body is not valid JSON.' })
+  t.match(broken.json(), { type: 'urn:errcat:problem:bad-request', detail: /not valid JSON/ })
+})
+
+test('batch: sent as anything but JSON, a 415 problem', async (t) => {
+  const { app } = await build(t)
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/html']) {
+    const res = await app.inject({ method: 'POST', url: '/classify/batch', headers: { 'content-type': type }, payload: '{"items":[]}' })
+    t.equal(res.statusCode, 415, type)
+    t.match(res.json(), { type: 'urn:errcat:problem:unsupported-media-type', status: 415 }, type)
+  }
+  const json = await app.inject({ method: 'POST', url: '/classify/batch', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: '{"items":[]}' })
+  t.equal(json.statusCode, 200, 'JSON with a charset is JSON')
 })

@@ -100,19 +100,18 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
   })
 
   // The batch's JSON: refused unparsed when it nests past any real error body,
-  // and parsed as JSON itself, so an upstream body's "__proto__" key is data.
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
-    const text = body as string
+  // else parsed by Fastify's own parser, keeping "__proto__" and "constructor"
+  // keys as the upstream's data. Any other content type is a 415, as the
+  // OpenAPI description says.
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
     if (jsonNestsDeeperThan(text, JSON_DEPTH_LIMIT)) {
-      done(new ProblemError(PROBLEMS.badRequest, `The body nests objects and arrays deeper than ${JSON_DEPTH_LIMIT} levels.`))
+      done(new ProblemError(PROBLEMS.badRequest, `The body nests objects and arrays deeper than ${JSON_DEPTH_LIMIT} levels. Send such an upstream body as a string.`))
       return
     }
-    try {
-      done(null, JSON.parse(text))
-    } catch {
-      done(new ProblemError(PROBLEMS.badRequest, 'The body is not valid JSON.'))
-    }
+    parseJson(request, text, done)
   })
 
   app.post('/classify/batch', {
