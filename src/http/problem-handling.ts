@@ -3,7 +3,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CODE_LENGTH_LIMIT, NOT_FOUND_PATH_LIMIT } from '../engine/limits.js'
-import { buildProblem, problemForStatus, ProblemError, PROBLEMS, sendProblem } from './problems.js'
+import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { buildProblem, PROBLEM_CONTENT_TYPE, problemForStatus, ProblemError, PROBLEMS, problemType, sendProblem, type Problem } from './problems.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
 
 /** Fastify's validation errors name the part and the field: "querystring/status must be <= 599". */
@@ -56,6 +58,36 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
   // No route ran, so Fastify writes no completion line for this request.
   request.log.info({ method: request.method, route: '(no route)', status: problem.status }, 'request completed')
   return reply
+}
+
+/** What Node's HTTP parser met before any request existed (a Node clientError). */
+export interface ClientError {
+  code?: string
+}
+
+/**
+ * Answers the errors Node meets before Fastify has a request: a malformed
+ * request line or framing, headers over the limit, a request that did not
+ * arrive in time. The same RFC 9457 shape as every other answer, with its own
+ * x-request-id; the connection is then closed, as Node and Fastify do. Returns
+ * the answer written, or null when the socket was already gone.
+ */
+export function answerClientError (error: ClientError, socket: Duplex): Problem | null {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return null
+  const kind = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? PROBLEMS.requestTimeout
+    : error.code === 'HPE_HEADER_OVERFLOW' ? PROBLEMS.headersTooLarge : PROBLEMS.badRequest
+  const detail = kind === PROBLEMS.requestTimeout
+    ? 'The request did not arrive in time; send it whole, on a new connection.'
+    : kind === PROBLEMS.headersTooLarge ? 'The request\'s headers are too large.' : 'The request is not valid HTTP/1.1.'
+  const problem: Problem = { type: problemType(kind), title: kind.title, status: kind.status, detail, instance: '', request_id: randomUUID() }
+  if (socket.writable) {
+    const body = JSON.stringify(problem)
+    socket.write(`HTTP/1.1 ${kind.status} ${kind.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${REQUEST_ID_HEADER}: ${problem.request_id}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+  return problem
 }
 
 async function problemHandling (app: FastifyInstance): Promise<void> {

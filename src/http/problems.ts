@@ -28,10 +28,12 @@ export const PROBLEMS = Object.freeze({
   validation: kind('validation', 400, 'Request validation failed', 'A parameter, header or body field is invalid; `field` names it.'),
   unknownSource: kind('unknown-source', 400, 'Unknown source', 'The source is not in the catalog; `valid_values` lists the ids.'),
   notFound: kind('not-found', 404, 'Not Found', 'No route has this method and path.'),
+  requestTimeout: kind('request-timeout', 408, 'Request Timeout', 'The request, body included, did not arrive within 10 s; the connection is closed.'),
   unknownCode: kind('unknown-code', 404, 'Unknown code', 'No source knows the code; `suggestions` lists the nearest known codes.'),
   payloadTooLarge: kind('payload-too-large', 413, 'Payload Too Large', 'The body is larger than 1 MiB.'),
   uriTooLong: kind('uri-too-long', 414, 'URI Too Long', 'A path parameter is longer than 128 characters.'),
   unsupportedMediaType: kind('unsupported-media-type', 415, 'Unsupported Media Type', 'The body\'s content type is not one the route takes.'),
+  headersTooLarge: kind('header-fields-too-large', 431, 'Request Header Fields Too Large', 'The request\'s headers are larger than 16 KiB; the connection is closed.'),
   internal: kind('internal', 500, 'Internal Server Error', 'errcat failed; the answer says nothing internal. Quote the request_id.'),
   overloaded: kind('overloaded', 503, 'Service Unavailable', 'errcat sheds load; Retry-After says when to come back. Fall back at once.'),
   shuttingDown: kind('shutting-down', 503, 'Shutting down', 'errcat is shutting down and takes no new work (readiness).')

@@ -8,7 +8,7 @@ import { loadCatalog } from '../catalog/load.js'
 import { CatalogStore } from '../catalog/store.js'
 import type { Catalog } from '../catalog/types.js'
 import { BODY_LIMIT_BYTES, CODE_LENGTH_LIMIT } from '../engine/limits.js'
-import problemHandling, { frameworkErrors } from '../http/problem-handling.js'
+import problemHandling, { answerClientError, frameworkErrors } from '../http/problem-handling.js'
 import requestContext from '../http/request-context.js'
 import { requestIdFor } from '../http/request-id.js'
 import { sharedSchemas } from '../http/schemas.js'
@@ -18,7 +18,7 @@ import codesRoutes from '../http/routes/codes.js'
 import catalogRoutes from '../http/routes/catalog.js'
 import classifyRoutes from '../http/routes/classify.js'
 import { loadConfig, type Config } from './config.js'
-import { loggerOptions } from './logging.js'
+import { CLIENT_ERROR_ROUTE, loggerOptions } from './logging.js'
 import lifecycle from './lifecycle.js'
 import loadShedding, { type LoadSheddingOptions } from './load-shedding.js'
 import metrics from './metrics.js'
@@ -69,6 +69,14 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: CODE_LENGTH_LIMIT },
     frameworkErrors,
+    clientErrorHandler (error, socket) {
+      const answered = answerClientError(error, socket)
+      if (answered === null) return
+      // Bound to the app: its metrics and logger exist by the time a connection arrives.
+      const app = this as unknown as FastifyInstance
+      app.metrics.clientErrors.inc({ status_code: answered.status })
+      app.log.info({ request_id: answered.request_id, route: CLIENT_ERROR_ROUTE, status: answered.status }, 'request completed')
+    },
     trustProxy: false
   }).withTypeProvider<TypeBoxTypeProvider>()
 

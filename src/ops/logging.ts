@@ -13,6 +13,8 @@ import '../http/routes/classify.js'
 
 export const REQUEST_ID_LOG_LABEL = 'request_id'
 export const UNMATCHED_ROUTE = '(no route)'
+/** The route a log line names for a connection refused before there was a request. */
+export const CLIENT_ERROR_ROUTE = '(client error)'
 
 /** What a completion line records of a classification: bounded values only. */
 export interface Outcome {

@@ -15,6 +15,8 @@ import { UNMATCHED_ROUTE } from './logging.js'
 export interface Metrics {
   registry: Registry
   catalogReloads: Counter<'result'>
+  /** Answers to what Node refused before there was a request: 400, 408, 431. */
+  clientErrors: Counter<'status_code'>
 }
 
 declare module 'fastify' {
@@ -67,7 +69,14 @@ async function metrics (app: FastifyInstance, options: MetricsOptions): Promise<
   catalogReloads.inc({ result: 'success' }, 0)
   catalogReloads.inc({ result: 'failure' }, 0)
 
-  app.decorate('metrics', { registry, catalogReloads })
+  const clientErrors = new Counter({
+    name: 'errcat_http_client_errors_total',
+    help: 'Connections answered before there was a request (malformed, too slow, headers too large), by status code.',
+    labelNames: ['status_code'] as const,
+    registers: [registry]
+  })
+
+  app.decorate('metrics', { registry, catalogReloads, clientErrors })
 
   const count = (result: Classification): void => {
     classifications.inc({ source: result.source ?? 'none', normalized_code: result.normalized_code, matched_by: result.matched_by })

@@ -180,5 +180,44 @@ test('a body sent a byte at a time is cut when the request timeout passes, not w
   })
   t.ok(outcome.cutByServer, `the server ended the request (after ${outcome.bytesSent} of 1000 body bytes)`)
   t.ok(outcome.bytesSent < 1000, 'before the body had arrived')
-  t.match(outcome.answer, /^HTTP\/1\.1 408/, 'with a 408')
+  t.match(outcome.answer, /^HTTP\/1\.1 408 Request Timeout\r\n/, 'with a 408')
+  t.match(outcome.answer, /\r\ncontent-type: application\/problem\+json/i, 'an RFC 9457 problem')
+  t.match(outcome.answer, /\r\nx-request-id: [0-9a-f-]{36}\r\n/i, 'with its request id')
+  const body = JSON.parse(outcome.answer.slice(outcome.answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>
+  t.match(body, { type: 'urn:errcat:problem:request-timeout', status: 408, title: 'Request Timeout' })
+})
+
+/** What a raw HTTP client gets back for these bytes, up to the server's close. */
+async function rawExchange (port: number, bytes: string): Promise<string> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    const guard = setTimeout(() => socket.destroy(), 10_000)
+    socket.on('data', (chunk) => { answer += String(chunk) })
+    socket.on('close', () => { clearTimeout(guard); resolve(answer) })
+    socket.on('error', () => { /* the close that follows resolves */ })
+    socket.on('connect', () => socket.write(bytes))
+  })
+}
+
+test('what Node refuses before there is a request gets an RFC 9457 problem with a request id, is logged and counted', async (t) => {
+  const { app, logs } = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const cases: Array<[string, string, number, string]> = [
+    ['a malformed request line', 'GARBAGE\r\n\r\n', 400, 'urn:errcat:problem:bad-request'],
+    ['bad framing', 'POST /classify HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'urn:errcat:problem:bad-request'],
+    ['headers over 16 KiB', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'urn:errcat:problem:header-fields-too-large']
+  ]
+  for (const [name, bytes, status, type] of cases) {
+    const answer = await rawExchange(port, bytes)
+    t.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${name}: ${status}`)
+    const id = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/i.exec(answer)?.[1]
+    t.ok(id, `${name}: a request id`)
+    t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { type, status, request_id: id }, `${name}: the problem`)
+    t.ok(logs.some((line) => line.request_id === id && line.route === '(client error)' && line.status === status), `${name}: one log line, keyed by its request id`)
+  }
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  t.match(metrics, /errcat_http_client_errors_total\{status_code="400"\} 2/)
+  t.match(metrics, /errcat_http_client_errors_total\{status_code="431"\} 1/)
 })
