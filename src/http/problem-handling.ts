@@ -39,6 +39,12 @@ function handleError (error: FastifyError, request: FastifyRequest, reply: Fasti
       'errcat failed to answer this request. Quote the request_id when reporting it.', {}, status))
   }
   const problem = problemForStatus(status)
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    // Closing at once would reset a client still sending its body, which then
+    // sees EPIPE instead of this 413: Node reads the rest of the body and
+    // discards it before the next request, and requestTimeout bounds how long.
+    reply.removeHeader('connection')
+  }
   // Fastify's own client errors (FST_*) carry fixed, safe messages.
   const detail = error.code?.startsWith('FST_') === true ? error.message : problem.title
   return sendProblem(reply, buildProblem(request, problem, detail, {}, status))

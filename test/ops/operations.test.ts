@@ -221,3 +221,18 @@ test('what Node refuses before there is a request gets an RFC 9457 problem with 
   t.match(metrics, /errcat_http_client_errors_total\{status_code="400"\} 2/)
   t.match(metrics, /errcat_http_client_errors_total\{status_code="431"\} 1/)
 })
+
+test('an over-limit body gets its 413 on a connection that stays open: the rest of the body is read, not reset', { timeout: 60_000 }, async (t) => {
+  const { app } = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const size = 4 * 1024 * 1024
+  // The whole body, then a second request on the same connection: a server that
+  // closed after its 413 would reset the client mid-body and never answer the second.
+  const answer = await rawExchange(port,
+    `POST /classify?status=500 HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${size}\r\n\r\n${'x'.repeat(size)}` +
+    'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  t.match(answer, /^HTTP\/1\.1 413 /, 'the 413 first')
+  t.notMatch(answer.slice(0, answer.indexOf('\r\n\r\n')), /\r\nconnection: close/i, 'without closing the connection')
+  t.match(answer, /\r\n\r\n[^]*HTTP\/1\.1 200 OK[^]*"status":"ok"/, 'and the next request on it answered')
+})
