@@ -235,7 +235,8 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     // 3. Exact message, then 4. message template with its captures.
     const exact = findIn(order, preferred, (index) => index.byMessage.get(message) ?? null)
     if (exact !== null) return withRawCode(fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), rawCode)
-    const templated = findIn(order, preferred, (index) => index.templates.match(message))
+    // A template is no mark: "{field} is required" fits many systems' words, so another source's never overrides the one detected.
+    const templated = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order, preferred, (index) => index.templates.match(message))
     if (templated !== null) {
       const params: Record<string, string> = {}
       for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string

@@ -212,3 +212,14 @@ test('layouts systems outside the catalog share name no source, and still get th
   t.equal(onecli.source, 'onecli', 'the same layout with a message only OneCLI writes is OneCLI\'s')
   t.match(onecli.evidence, [/a layout many systems use/, /message of onecli's agent_not_found/])
 })
+
+test('another source\'s message template never overrides the source a fingerprint detected; its exact message or code may', async (t) => {
+  const catalog = await bundledCatalog()
+  // Google's legacy error layout, with words that fit OneCLI's "{field} is required".
+  const google = classify({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: { errors: [{ domain: 'global', reason: 'required', message: 'country is required' }], code: 400, message: 'country is required' } }) }, catalog)
+  t.equal(google.source, 'google')
+  t.equal(google.normalized_code, 'invalid_request')
+  // With no source detected, the template still names OneCLI.
+  const bare = classify({ status: 400, contentType: 'text/plain', body: 'apiKey is required' }, catalog)
+  t.match(bare, { source: 'onecli', code: 'app_credential_field_required', matched_by: 'message_template' })
+})
