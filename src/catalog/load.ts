@@ -89,14 +89,18 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     for (const entry of index.entries) allEntries.push(entry)
     spec.fingerprints?.forEach((item, i) => fingerprints.push(buildFingerprint(spec.id, item, path, `fingerprints[${i}]`)))
   }
-  // Marks first, then shapes, then transit marks.
+  // Marks first, then shapes, then transit marks, then generic layouts.
   fingerprints.sort((a, b) => STRENGTH_ORDER[a.strength] - STRENGTH_ORDER[b.strength])
   const headerNames = new Set<string>()
   for (const fingerprint of fingerprints) {
     for (const condition of [...fingerprint.all, ...fingerprint.any]) if ('header' in condition) headerNames.add(condition.header)
   }
   const rateLimitResets: RateLimitReset[] = []
+  const codeHeaders = new Set<string>()
+  const requestIdHeaders = new Set<string>()
   for (const index of sources.values()) {
+    for (const name of index.codeHeaders) codeHeaders.add(name)
+    for (const name of index.requestIdHeaders) requestIdHeaders.add(name)
     for (const name of [...index.codeHeaders, ...index.requestIdHeaders, ...index.shouldRetryHeaders]) headerNames.add(name)
     for (const reset of index.rateLimitResets) {
       rateLimitResets.push(reset)
@@ -121,6 +125,8 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     fingerprints: Object.freeze(fingerprints),
     headerNames: Object.freeze(headerNames),
     rateLimitResets: Object.freeze(rateLimitResets),
+    codeHeaders: Object.freeze([...codeHeaders]),
+    requestIdHeaders: Object.freeze([...requestIdHeaders]),
     taxonomy,
     allEntries: Object.freeze(allEntries),
     // Built on the first search, not at boot: a large catalog boots faster, and most never search.

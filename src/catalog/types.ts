@@ -64,12 +64,16 @@ export interface Catalog {
   sources: ReadonlyMap<string, SourceIndex>
   /** The same indexes as `sources`, in order. */
   sourceList: readonly SourceIndex[]
-  /** Every source's fingerprints, marks first, then shapes, then transit marks. */
+  /** Every source's fingerprints, marks first, then shapes, then transit marks, then generic layouts. */
   fingerprints: readonly Fingerprint[]
   /** Every response header some source's fingerprints, codes, request ids or rate-limit resets are read from. */
   headerNames: ReadonlySet<string>
   /** Every source's rate-limit reset headers. */
   rateLimitResets: readonly RateLimitReset[]
+  /** Every source's code headers, each named once, in source order. */
+  codeHeaders: readonly string[]
+  /** Every source's request-id headers, each named once, in source order. */
+  requestIdHeaders: readonly string[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
   /** Every entry of every kind, in source and file order (for search and suggestions). */
   allEntries: readonly Entry[]

@@ -4,6 +4,7 @@
 import type { NormalizedCode, Remediation } from '../catalog/schema.js'
 import { codesIgnoringCase } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
+import type { TemplateIndex } from '../catalog/templates.js'
 import type { Catalog, Entry, RateLimitReset, SourceIndex } from '../catalog/types.js'
 import { parseBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
@@ -137,31 +138,18 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
 
 /** Codes some source's headers name (the text before any colon), after the body's own. */
 function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<Record<string, string>>): void {
-  for (const index of catalog.sourceList) {
-    for (const name of index.codeHeaders) {
-      // A namespace before "#" is not the code: "ns.json10#FooError:http://..." names FooError.
-      const value = headers[name]?.split(':', 1)[0]?.trim().split('#').pop()
-      if (value !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(value) && !signals.codes.includes(value)) signals.codes.push(value)
-    }
+  for (const name of catalog.codeHeaders) {
+    // A namespace before "#" is not the code: "ns.json10#FooError:http://..." names FooError.
+    const value = headers[name]?.split(':', 1)[0]?.trim().split('#').pop()
+    if (value !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(value) && !signals.codes.includes(value)) signals.codes.push(value)
   }
 }
 
 const STANDARD_REQUEST_ID = ['x-request-id']
-const requestIdHeadersFor = new WeakMap<Catalog, readonly string[]>()
-
-/** Every source's request-id headers, in source order, listed once per catalog. */
-function requestIdHeadersOf (catalog: Catalog): readonly string[] {
-  let names = requestIdHeadersFor.get(catalog)
-  if (names === undefined) {
-    names = [...new Set(catalog.sourceList.flatMap((index) => index.requestIdHeaders))]
-    requestIdHeadersFor.set(catalog, names)
-  }
-  return names
-}
 
 /** The upstream request id: x-request-id, else the source's own request-id headers, else any source's. */
 function requestIdOf (catalog: Catalog, headers: Readonly<Record<string, string>>, source: SourceIndex | undefined): string | null {
-  for (const names of [STANDARD_REQUEST_ID, source?.requestIdHeaders ?? [], requestIdHeadersOf(catalog)]) {
+  for (const names of [STANDARD_REQUEST_ID, source?.requestIdHeaders ?? [], catalog.requestIdHeaders]) {
     for (const name of names) {
       const value = headers[name]?.trim()
       if (value !== undefined && value !== '') return value
@@ -237,12 +225,7 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     if (exact !== null) return withRawCode(fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), rawCode)
     // A template is no mark: "{field} is required" fits many systems' words, so another source's never overrides the one detected.
     const templated = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order, preferred, (index) => index.templates.match(message))
-    if (templated !== null) {
-      const params: Record<string, string> = {}
-      for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
-      const entry = templated.template.entry
-      return withRawCode(fromEntry(entry, 'message_template', `message fits ${entry.source}'s template "${entry.template ?? ''}"`, params), rawCode)
-    }
+    if (templated !== null) return withRawCode(fromTemplate(templated), rawCode)
   }
 
   // 5. The envelope type, trusted only in the envelope's own source (or its candidates) and only when the status agrees.
@@ -290,7 +273,14 @@ function refineContextWindow (match: Match, message: string | null, status: numb
   return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source: match.source, code: match.code, params: {}, evidence: `message says "${pattern.phrase}"` }
 }
 
-/** A message or type match keeps the platform's raw code when the body had one. */
+/** A template match, its captures bounded. */
+function fromTemplate (templated: NonNullable<ReturnType<TemplateIndex['match']>>): Match {
+  const params: Record<string, string> = {}
+  for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
+  const entry = templated.template.entry
+  return fromEntry(entry, 'message_template', `message fits ${entry.source}'s template "${entry.template ?? ''}"`, params)
+}
+
 /**
  * A source may word one of its codes' cases apart, as one API's "Request too
  * large" is a rate_limit_exceeded that no wait will cure: the message or
@@ -304,12 +294,10 @@ function refinedByMessage (catalog: Catalog, found: Match, message: string | nul
   if (exact !== undefined) return { ...fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), code: found.code }
   const templated = index.templates.match(message)
   if (templated === null || templated.template.entry === found.entry) return found
-  const params: Record<string, string> = {}
-  for (const [name, value] of Object.entries(templated.params)) params[name] = bounded(value, PARAM_LIMIT) as string
-  const entry = templated.template.entry
-  return { ...fromEntry(entry, 'message_template', `message fits ${entry.source}'s template "${entry.template ?? ''}"`, params), code: found.code }
+  return { ...fromTemplate(templated), code: found.code }
 }
 
+/** A message or type match keeps the platform's raw code when the body had one. */
 function withRawCode (match: Match, rawCode: string | null): Match {
   // A type or status rule names no platform code of its own.
   if (match.entry?.kind === 'type' || match.entry?.kind === 'status') return { ...match, code: rawCode }

@@ -27,15 +27,18 @@ export function readUpstreamHeaders (headers: HeadersLike | undefined, known: Re
   if (headers === undefined) return found
   const pairs: Iterable<[string, unknown]> = headers instanceof Headers ? headers.entries() : Object.entries(headers)
   let read = 0
+  let kept = 0
   for (const [rawName, value] of pairs) {
     if (++read > HEADERS_READ * 4) break
     const name = rawName.toLowerCase()
     const prefixed = name.startsWith(UPSTREAM_PREFIX)
     if (options.prefixedOnly === true && !prefixed) continue
     const bare = prefixed ? name.slice(UPSTREAM_PREFIX.length) : name
-    if (!known.has(bare) || (!Object.hasOwn(found, bare) && Object.keys(found).length >= HEADERS_READ)) continue
+    if (!known.has(bare)) continue
     const text = Array.isArray(value) ? value.join(', ') : value
-    if (typeof text === 'string') found[bare] = bound(text)
+    if (typeof text !== 'string') continue
+    if (!Object.hasOwn(found, bare) && ++kept > HEADERS_READ) continue
+    found[bare] = bound(text)
   }
   return found
 }
