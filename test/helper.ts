@@ -110,7 +110,7 @@ export async function startService (t: Teardown, args: string[], options: { env:
   const address = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += String(chunk)
-      const match = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
+      const match = /"msg":"errcat listening on (http:\/\/127\.0\.0\.1:\d+),/.exec(output)
       if (match !== null) resolve(match[1] as string)
     })
     child.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
