@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { loadCatalog } from '../catalog/load.js'
 import type { Catalog } from '../catalog/types.js'
 import { classify } from '../engine/classify.js'
+import { isHttpMessage, parseHttpMessage } from '../engine/http-message.js'
 import { lookup, search, unknownCode } from '../engine/lookup.js'
 import {
   CODE_LENGTH_LIMIT, DEFAULT_SEARCH_LIMIT, QUERY_LENGTH_LIMIT, SEARCH_OFFSET_LIMIT, SEARCH_PAGE_LIMIT
@@ -50,7 +51,7 @@ function print (io: CliIo, json: boolean | undefined, value: unknown, text: () =
 
 /** The service's text for a problem, less its Request id line: a local run answers no request. */
 function renderLocalProblem (problem: { title: string, detail: string, suggestions?: string[] }): string {
-  return renderProblem({ ...problem, request_id: '' }).split('\n').filter((line) => !line.startsWith('  Request id')).join('\n')
+  return renderProblem({ ...problem, request_id: '' })
 }
 
 export async function lookupCommand (args: readonly string[], io: CliIo): Promise<number> {
@@ -87,11 +88,13 @@ export async function classifyCommand (args: readonly string[], io: CliIo): Prom
   const { MAX_RETRY_AFTER_S: maxRetryAfterS } = readSettings(EngineSettings, envOf(io))
   const catalog = await catalogFor(values.catalog, io)
   const body = await readBody(positionals[0], io)
+  // A whole response, as `curl -si` prints it, gives its status and headers too; the options still win.
+  const saved = isHttpMessage(body) ? parseHttpMessage(body) : null
   const result = classify({
-    body,
-    contentType: values['content-type'] ?? upstream.contentType,
-    status,
-    headers: upstream.headers,
+    body: saved?.body ?? body,
+    contentType: values['content-type'] ?? upstream.contentType ?? saved?.contentType ?? null,
+    status: status ?? saved?.status ?? null,
+    headers: { ...saved?.headers, ...upstream.headers },
     source: values.source ?? null
   }, catalog, { maxRetryAfterS })
   print(io, values.json, result, () => renderClassification(result))

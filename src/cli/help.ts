@@ -24,6 +24,9 @@ Usage:
                   [--catalog DIR] [--json]
       Classifies an upstream error body read from FILE, or from standard input
       when FILE is - or absent (an empty body is fine), as POST /classify.
+      A whole response as \`curl -si\` prints it (status line, headers, a
+      blank line, the body) gives its status and headers too; the options
+      still win:  curl -si URL | errcat classify -
   errcat search [QUERY...] [--source ID] [--normalized-code CODE] [--limit N]
                 [--offset N] [--catalog DIR] [--json]
       Entries whose code, title, description or message contain every word of
@@ -33,7 +36,8 @@ Usage:
       prints its version and entry counts.
   errcat serve [--catalog DIR]
       Starts the HTTP service, configured by PORT, HOST, LOG_LEVEL,
-      MAX_RETRY_AFTER_S and SHED_EVENT_LOOP_DELAY_MS; SIGTERM stops it.
+      MAX_RETRY_AFTER_S and SHED_EVENT_LOOP_DELAY_MS; SIGTERM or SIGINT
+      stops it, SIGHUP reloads the catalog.
   errcat help | errcat --help | errcat -h | errcat --version
 
 Options:
@@ -50,10 +54,10 @@ Options:
   --status N          The upstream HTTP status, an integer from 100 to 599.
   --header 'NAME: VALUE'
                       An upstream response header; repeat for several. errcat
-                      reads Retry-After, Retry-After-Ms, X-Request-Id and
-                      X-Should-Retry, in any case, with or without an
-                      X-Upstream- prefix; Content-Type sets the body's content
-                      type; other headers are ignored.
+                      reads the ones it knows (Retry-After, Retry-After-Ms,
+                      X-Request-Id, X-Should-Retry, Server, ...), in any case,
+                      with or without an X-Upstream- prefix; Content-Type sets
+                      the body's content type; other headers are ignored.
   --content-type TYPE The upstream body's content type (wins over a
                       Content-Type --header).
   --normalized-code CODE

@@ -31,6 +31,8 @@ export const NOT_FOUND_PATH_LIMIT = 200
 
 /** Upstream header values are cut to this length before anything reads them. */
 export const HEADER_VALUE_LIMIT = 256
+/** Header lines errcat reads from a saved HTTP response (message/http); real responses have a few dozen. */
+export const MESSAGE_HEADER_LINES_LIMIT = 256
 /** How far into a body the text scans look. Upstream error bodies are small; the rest is noise. */
 export const SCAN_LIMIT = 64 * 1024
 /** How many lines of a server-sent event stream are read at most. */

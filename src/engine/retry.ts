@@ -215,10 +215,9 @@ function noRetry (base: RetryPolicy, delayMs: number | null, reason: string): Re
   return { retryable: false, strategy: 'none', delay_ms: delayMs, max_attempts: 1, base_delay_ms: base.base_delay_ms, max_delay_ms: base.max_delay_ms, reason }
 }
 
-/** A delay for people: "250 ms", "1.5 s", "30 s", "12.5 min", "24 h". */
+/** A delay for people, in seconds up to ten minutes: "0.25 s", "1.146 s", "30 s", "12.5 min", "24 h". */
 export function describeDelay (ms: number): string {
-  if (ms < 1000) return `${ms} ms`
-  if (ms < 600_000) return `${Math.round(ms / 100) / 10} s`
+  if (ms < 600_000) return `${Math.round(ms) / 1000} s`
   if (ms < 7_200_000) return `${Math.round(ms / 6000) / 10} min`
   return `${Math.round(ms / 360_000) / 10} h`
 }
@@ -241,7 +240,7 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
   }
 
   let base = policy
-  let reason = policy.retryable ? `The catalog policy for ${context.normalized} retries.` : `The catalog policy for ${context.normalized} does not retry.`
+  let reason = `${context.normalized} is ${policy.retryable ? '' : 'not '}retryable by the catalog's policy.`
   const saidBy = ['x-should-retry', ...context.shouldRetryHeaders].find((name) => shouldRetryHeader(headers[name]) !== null)
   const headerSays = saidBy === undefined ? null : shouldRetryHeader(headers[saidBy])
   const shouldRetry = headerSays ?? context.body.retryable
@@ -277,7 +276,8 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
       max_attempts: base.max_attempts,
       base_delay_ms: baseDelay,
       max_delay_ms: maxDelay,
-      reason: `${reason} Wait ${describeDelay(delayMs as number)}, as ${delay.from} asks.` + note,
+      // The delay itself is in delay_ms: the reason says only where it came from.
+      reason: `${reason} The wait is what ${delay.from} asks for.` + note,
       evidence
     }
   }
@@ -288,7 +288,7 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
     max_attempts: base.max_attempts,
     base_delay_ms: baseDelay,
     max_delay_ms: maxDelay,
-    reason: reason + ' Back off exponentially with jitter.' + note,
+    reason: reason + note,
     evidence
   }
 }

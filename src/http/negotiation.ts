@@ -23,6 +23,17 @@ export function preferredFormat (request: FastifyRequest, explicit: Format | und
   return new Negotiator({ headers: { accept } }).mediaType(OFFERED) === 'text/plain' ? 'text' : 'json'
 }
 
+/**
+ * For answers that have no format parameter of their own (errors, unmatched
+ * routes): a valid `?format=` still wins, else the Accept header.
+ */
+export function prefersText (request: FastifyRequest): boolean {
+  // The router's own errors come before any query is parsed.
+  const query = request.query as { format?: unknown } | null
+  const format = query === null ? new URLSearchParams(request.url.split('?')[1] ?? '').get('format') : query.format
+  return preferredFormat(request, FORMATS.find((known) => known === format)) === 'text'
+}
+
 /** Catalog answers may be cached briefly, then revalidated by ETag. */
 export const CACHE_CONTROL = 'public, max-age=60, must-revalidate'
 

@@ -5,11 +5,18 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { CODE_LENGTH_LIMIT, NOT_FOUND_PATH_LIMIT } from '../engine/limits.js'
 import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
+import { renderProblem } from '../engine/text.js'
+import { prefersText, sendText } from './negotiation.js'
 import { buildProblem, PROBLEM_CONTENT_TYPE, problemForStatus, ProblemError, PROBLEMS, problemType, sendProblem, type Problem } from './problems.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
 
+/** A problem as application/problem+json, or as text for a client that prefers it (`?format=text`, Accept: text/plain). */
+export function replyWithProblem (request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
+  return prefersText(request) ? sendText(reply.code(problem.status), renderProblem(problem)) : sendProblem(reply, problem)
+}
+
 /** Fastify's validation errors name the part and the field: "querystring/status must be <= 599". */
-function validationProblem (error: FastifyError): { detail: string, field?: string } {
+function validationProblem (error: FastifyError): { detail: string, field?: string, valid_values?: string[] } {
   const first = error.validation?.[0]
   if (first === undefined) return { detail: error.message }
   const params = first.params as Record<string, unknown>
@@ -17,25 +24,28 @@ function validationProblem (error: FastifyError): { detail: string, field?: stri
   if (typeof params.missingProperty === 'string') path.push(params.missingProperty)
   const field = path.join('.')
   const part = error.validationContext ?? 'request'
-  const message = first.message ?? 'is invalid'
+  // Ajv's "must be equal to one of the allowed values" does not say which: name them.
+  const allowed = Array.isArray(params.allowedValues) ? params.allowedValues.map(String) : undefined
+  const message = allowed === undefined ? first.message ?? 'is invalid' : `must be one of ${allowed.join(', ')}`
+  const extras = allowed === undefined ? {} : { valid_values: allowed }
   return field === ''
-    ? { detail: `The ${part} ${message}.` }
-    : { detail: `The ${part} field "${field}" ${message}.`, field }
+    ? { detail: `The ${part} ${message}.`, ...extras }
+    : { detail: `The ${part} field "${field}" ${message}.`, field, ...extras }
 }
 
 function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof ProblemError) {
     reply.headers(error.headers)
-    return sendProblem(reply, buildProblem(request, error.problem, error.detail, error.extras))
+    return replyWithProblem(request, reply, buildProblem(request, error.problem, error.detail, error.extras))
   }
   if (error.validation !== undefined) {
-    const { detail, field } = validationProblem(error)
-    return sendProblem(reply, buildProblem(request, PROBLEMS.validation, detail, field === undefined ? {} : { field }))
+    const { detail, ...extras } = validationProblem(error)
+    return replyWithProblem(request, reply, buildProblem(request, PROBLEMS.validation, detail, extras))
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed')
-    return sendProblem(reply, buildProblem(request, PROBLEMS.internal,
+    return replyWithProblem(request, reply, buildProblem(request, PROBLEMS.internal,
       'errcat failed to answer this request. Quote the request_id when reporting it.', {}, status))
   }
   const problem = problemForStatus(status)
@@ -47,7 +57,7 @@ function handleError (error: FastifyError, request: FastifyRequest, reply: Fasti
   }
   // Fastify's own client errors (FST_*) carry fixed, safe messages.
   const detail = error.code?.startsWith('FST_') === true ? error.message : problem.title
-  return sendProblem(reply, buildProblem(request, problem, detail, {}, status))
+  return replyWithProblem(request, reply, buildProblem(request, problem, detail, {}, status))
 }
 
 /**
@@ -60,7 +70,7 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
   const problem = tooLong
     ? buildProblem(request, PROBLEMS.uriTooLong, `A path parameter is longer than ${CODE_LENGTH_LIMIT} characters.`)
     : buildProblem(request, PROBLEMS.badRequest, 'The URL is not valid: it has a malformed percent-encoding.')
-  sendProblem(reply, problem)
+  replyWithProblem(request, reply, problem)
   // No route ran, so Fastify writes no completion line for this request.
   request.log.info({ method: request.method, route: '(no route)', status: problem.status }, 'request completed')
   return reply
@@ -98,7 +108,7 @@ export function answerClientError (error: ClientError, socket: Duplex): Problem 
 
 async function problemHandling (app: FastifyInstance): Promise<void> {
   app.setErrorHandler(handleError)
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, buildProblem(request, PROBLEMS.notFound,
+  app.setNotFoundHandler((request, reply) => replyWithProblem(request, reply, buildProblem(request, PROBLEMS.notFound,
     `No route ${request.method} ${request.url.split('?', 1)[0]?.slice(0, NOT_FOUND_PATH_LIMIT) ?? ''}. GET /openapi.json lists every route.`)))
 }
 

@@ -28,6 +28,7 @@ export const PROBLEMS = Object.freeze({
   validation: kind('validation', 400, 'Request validation failed', 'A parameter, header or body field is invalid; `field` names it.'),
   unknownSource: kind('unknown-source', 400, 'Unknown source', 'The source is not in the catalog; `valid_values` lists the ids.'),
   notFound: kind('not-found', 404, 'Not Found', 'No route has this method and path.'),
+  methodNotAllowed: kind('method-not-allowed', 405, 'Method Not Allowed', 'The path exists, but not with this method; `Allow` lists the methods it takes.'),
   requestTimeout: kind('request-timeout', 408, 'Request Timeout', 'The request, body included, did not arrive within 10 s; the connection is closed.'),
   unknownCode: kind('unknown-code', 404, 'Unknown code', 'No source knows the code; `suggestions` lists the nearest known codes.'),
   payloadTooLarge: kind('payload-too-large', 413, 'Payload Too Large', 'The body is larger than 1 MiB.'),
@@ -47,7 +48,7 @@ export function problemType (problem: ProblemKind): string {
 
 /** The problem errcat answers for a client error Fastify raised with this status. */
 export function problemForStatus (status: number): ProblemKind {
-  const found = [PROBLEMS.badRequest, PROBLEMS.notFound, PROBLEMS.payloadTooLarge, PROBLEMS.uriTooLong, PROBLEMS.unsupportedMediaType]
+  const found = [PROBLEMS.badRequest, PROBLEMS.notFound, PROBLEMS.methodNotAllowed, PROBLEMS.payloadTooLarge, PROBLEMS.uriTooLong, PROBLEMS.unsupportedMediaType]
     .find((problem) => problem.status === status)
   return found ?? (status >= 500 ? PROBLEMS.internal : PROBLEMS.badRequest)
 }

@@ -3,8 +3,15 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { PROBLEM_CONTENT_TYPE } from './problems.js'
 
+/** A problem answer, or its text rendering for a client that prefers text (Accept: text/plain or ?format=text). */
 export function problem (description: string) {
-  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: Type.Ref('Problem') } } }
+  return {
+    description,
+    content: {
+      [PROBLEM_CONTENT_TYPE]: { schema: Type.Ref('Problem') },
+      'text/plain': { schema: Type.String({ description: 'The same problem as text: title and detail, then the request id.' }) }
+    }
+  }
 }
 
 export function json (schema: TSchema, description: string) {
@@ -17,14 +24,9 @@ export function jsonOrText (schema: TSchema, description: string) {
     description,
     content: {
       'application/json': { schema },
-      'text/plain': { schema: Type.String({ description: 'The same answer as aligned text, at most 80 columns wide.' }) }
+      'text/plain': { schema: Type.String({ description: 'The same answer as aligned text, wrapped at 80 columns; a token longer than that (a URL, a long code) is never cut.' }) }
     }
   }
-}
-
-/** A problem answer, or its text rendering for a client that prefers text/plain. */
-export function problemOrText (description: string) {
-  return { description, content: { ...problem(description).content, 'text/plain': { schema: Type.String() } } }
 }
 
 export const notModified = Type.Null({ description: 'The client\'s cached copy (If-None-Match) is current; no body.' })

@@ -8,12 +8,14 @@ import { loadCatalog } from '../catalog/load.js'
 import { CatalogStore } from '../catalog/store.js'
 import type { Catalog } from '../catalog/types.js'
 import { BODY_LIMIT_BYTES, CODE_LENGTH_LIMIT } from '../engine/limits.js'
+import { methodNotAllowed } from '../http/method-not-allowed.js'
 import problemHandling, { answerClientError, frameworkErrors } from '../http/problem-handling.js'
 import requestContext from '../http/request-context.js'
 import { requestIdFor } from '../http/request-id.js'
 import { sharedSchemas } from '../http/schemas.js'
 import openapi from '../http/openapi.js'
 import healthRoutes from '../http/routes/health.js'
+import rootRoute from '../http/routes/root.js'
 import codesRoutes from '../http/routes/codes.js'
 import catalogRoutes from '../http/routes/catalog.js'
 import classifyRoutes from '../http/routes/classify.js'
@@ -84,6 +86,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   await app.register(problemHandling)
+  const wrongMethods = methodNotAllowed()
+  await app.register(wrongMethods.track)
   await app.register(requestContext, { currentCatalog })
   // OpenAPI before any route: it records every route registered after it.
   await app.register(openapi, { currentCatalog })
@@ -96,6 +100,9 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   await app.register(codesRoutes)
   await app.register(catalogRoutes)
   await app.register(classifyRoutes, { maxRetryAfterS: config.MAX_RETRY_AFTER_S })
+  await app.register(rootRoute)
+  // Last: every path is known by now.
+  await app.register(wrongMethods.answer)
 
   return app
 }

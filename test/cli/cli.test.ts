@@ -81,7 +81,7 @@ test('lookup of an unknown code exits 1 and prints the suggestions', async (t) =
   const text = await cli(['lookup', 'SANDBOX_NOT_FOUNDX'])
   t.equal(text.code, 1)
   t.equal(text.stderr, '')
-  t.equal(text.stdout, 'Unknown code: No source knows the code "SANDBOX_NOT_FOUNDX".\n  Did you mean sandbox_not_found\n')
+  t.equal(text.stdout, 'Unknown code: No source knows the code "SANDBOX_NOT_FOUNDX".\n  Did you mean sandbox_not_found?\n')
   const httpText = await app.inject({ url: '/codes/SANDBOX_NOT_FOUNDX?format=text' })
   t.equal(httpText.statusCode, 404)
   t.equal(text.stdout, withoutRequestId(httpText.body), 'the service\'s text less the request id')
@@ -166,7 +166,7 @@ test('classify reads a FILE and prints what POST /classify answers; --header Ret
   t.equal(text.code, 0)
   t.equal(text.stdout, httpText.body)
   t.match(text.stdout, /^rate_limited \(scaigrid \/ BACKEND_RATE_LIMITED, matched by code\)\n/)
-  t.match(text.stdout, /Wait 30 s, as the Retry-After header asks/)
+  t.match(text.stdout, /Retry +yes, in 30 s, up to 3 attempts in all\n +Why +rate_limited is retryable by the catalog's policy\. The wait is\n +what the Retry-After header asks for\./)
 })
 
 test('classify reads stdin: a string, a stream, "-" and an empty body', async (t) => {
@@ -326,7 +326,7 @@ test('search QUERY prints what GET /codes answers; nothing found exits 1', async
 
   const nothing = await cli(['search', 'zzqqxx'])
   t.equal(nothing.code, 1)
-  t.equal(nothing.stdout, '0 entries\n\n')
+  t.equal(nothing.stdout, '0 entries\n')
   const nothingJson = await cli(['search', 'zzqqxx', '--json'])
   t.equal(nothingJson.code, 1)
   t.equal(nothingJson.stdout, '{"items":[],"total":0}\n')
@@ -520,4 +520,16 @@ test('errcat serve starts the service on the bundled catalog and SIGTERM ends it
   t.equal(await res.text(), (await cli(['lookup', 'RATE_LIMITED', '--json'])).stdout.trimEnd())
   child.kill('SIGTERM')
   t.equal(await exited, 0)
+})
+
+test('classify - takes a whole curl -si output: its status and headers count, and the options still win', async (t) => {
+  const saved = ['HTTP/2 429 ', 'content-type: application/json', 'retry-after: 12', '', scaigridRateLimited].join('\r\n')
+  const pasted = await cli(['classify', '-', '--json'], saved)
+  t.equal(pasted.code, 0)
+  t.match(JSON.parse(pasted.stdout), { source: 'scaigrid', http_status: 429, retry: { strategy: 'retry_after', delay_ms: 12_000 } })
+  const overridden = await cli(['classify', '-', '--json', '--status', '503', '--header', 'Retry-After: 3'], saved)
+  t.match(JSON.parse(overridden.stdout), { http_status: 503, retry: { delay_ms: 3000 } })
+  const { app } = await build(t)
+  const http = await app.inject({ method: 'POST', url: '/classify', headers: { 'content-type': 'message/http' }, payload: saved })
+  t.equal(pasted.stdout.trimEnd(), http.body, 'the same answer as POST /classify with message/http')
 })

@@ -44,9 +44,13 @@ const PROBLEM_JSON = /^application\/problem\+json/
 const TEXT_PLAIN = /^text\/plain/
 const JSON_TYPE = /^application\/json/
 
-/** Lines wider than an 80-column terminal (counted in code points). */
+/**
+ * Lines wider than an 80-column terminal (counted in code points) that no
+ * long token explains: a URL, a JSON example or a long code is never cut, so
+ * it may stretch its line; prose and short values must wrap.
+ */
 function overlong (text: string): string[] {
-  return text.split('\n').filter((line) => [...line].length > 80)
+  return text.split('\n').filter((line) => [...line].length > 80 && !line.split(/\s+/).some((token) => token.length >= 40))
 }
 
 const pairs = (entries: Entry[]): string[] => entries.map((entry) => `${entry.source}/${entry.code}`)
@@ -491,11 +495,11 @@ test('text rendering of a retryable entry describes its backoff', async (t) => {
   const text = (await app.inject({ url: '/codes/internal_error?source=xerotier&format=text' })).body
   t.match(text, /^\s+Retry\s+yes\b/m)
   t.match(text, /\b3\s+attempts\b/)
-  t.match(text, /500-8000 ms/)
+  t.match(text, /backing off from 0\.5 s to\s+8 s with jitter/)
   t.match(text, /^\s+Diagnostic\s+none published$/m)
 })
 
-test('every catalog code of every source renders within 80 columns', async (t) => {
+test('every catalog code of every source renders within 80 columns, save a token too long to cut', async (t) => {
   const { app } = await build(t)
   const catalog = await bundledCatalog()
   const failures: string[] = []
@@ -510,7 +514,7 @@ test('every catalog code of every source renders within 80 columns', async (t) =
   t.same(wide, [], 'no line wider than 80 columns')
 })
 
-test('/codes, /sources and /taxonomy render within 80 columns in text', async (t) => {
+test('/codes, /sources and /taxonomy render within 80 columns in text, save a token too long to cut', async (t) => {
   const { app } = await build(t)
   const catalog = await bundledCatalog()
   const urls = ['/sources?format=text', '/taxonomy?format=text', '/codes?format=text&q=quota']
@@ -529,7 +533,8 @@ test('/codes, /sources and /taxonomy render within 80 columns in text', async (t
   for (const code of NORMALIZED) t.match(taxonomy, new RegExp(`^${code}\\b`, 'm'), `${code} listed`)
   t.match(taxonomy, /^rate_limited .*RESOURCE_EXHAUSTED/m)
   const search = (await app.inject({ url: '/codes?q=scope_insufficient', headers: { accept: 'text/plain' } })).body
-  t.match(search, /xerotier\/scope_insufficient\s+permission_denied/)
+  t.match(search, /^SOURCE\s+CODE\s+HTTP\s+NORMALIZED\b/m, 'search results come in columns, under a header')
+  t.match(search, /^xerotier\s+scope_insufficient\s+403\s+permission_denied\b/m)
 })
 
 test('a text search page past the end says so plainly', async (t) => {

@@ -50,6 +50,14 @@ const KNOWN_TEXTS = [
   'rate limit {}'
 ]
 
+/** A problem as text, for a client that asked for text: its title and detail, then the request id of the header. */
+function checkTextProblem (res: LightMyRequestResponse, context: string): void {
+  assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${context}: ${res.statusCode} is neither 200 nor 4xx: ${res.body.slice(0, 300)}`)
+  assert.match(String(res.headers['content-type']), /^text\/plain/, `${context}: text was asked for, errors included`)
+  assert.match(res.body, /^[A-Z][^\n]*: /, `${context}: the title, then the detail`)
+  assert.ok(res.body.includes(`  Request id   ${String(res.headers['x-request-id'])}\n`), `${context}: the request id of the header`)
+}
+
 /** The checks every answer passes, whatever the route: 200 or a 4xx problem, never a 5xx. */
 function checkProblem (res: LightMyRequestResponse, context: string): Record<string, unknown> {
   assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${context}: ${res.statusCode} is neither 200 nor 4xx: ${res.body.slice(0, 300)}`)
@@ -126,11 +134,17 @@ test('POST /classify: any bytes, any content type, any status, any upstream head
           if (upstreamStatus !== undefined) assert.equal(result.http_status, upstreamStatus, `${context}: the given status is the answer's http_status`)
         }
       } else {
-        const problem = checkProblem(res, context)
         const statusValid = upstreamStatus === undefined || (upstreamStatus >= 100 && upstreamStatus <= 599)
         assert.equal(res.statusCode, 400, `${context}: only a 400, never a 415 or another error`)
-        assert.ok(!statusValid, `${context}: valid input refused: ${JSON.stringify(problem)}`)
-        assert.equal(problem.field, 'status', `${context}: the problem names the status field`)
+        if (format === 'text') {
+          checkTextProblem(res, context)
+          assert.ok(!statusValid, `${context}: valid input refused: ${res.body}`)
+          assert.match(res.body, /field "status"/, `${context}: the problem names the status field`)
+        } else {
+          const problem = checkProblem(res, context)
+          assert.ok(!statusValid, `${context}: valid input refused: ${JSON.stringify(problem)}`)
+          assert.equal(problem.field, 'status', `${context}: the problem names the status field`)
+        }
       }
       await stillServing(app)
     })
@@ -238,8 +252,10 @@ test('GET /codes/:code: any string → 200, 404, 400 or 414, each matching the d
     outcomes.add(String(res.statusCode))
     assert.ok([200, 404, 400, 414].includes(res.statusCode), `${context}: answered ${res.statusCode}`)
     const type = String(res.headers['content-type'])
-    if (format === 'text' && (res.statusCode === 200 || type.startsWith('text/plain'))) {
+    if (format === 'text' && res.statusCode === 200) {
       assert.match(type, /^text\/plain/, `${context}: text`)
+    } else if (format === 'text') {
+      checkTextProblem(res, context)
     } else if (res.statusCode === 200) {
       const answer = res.json() as { query: string, matches: unknown[] }
       assert.ok(validLookup(answer), `${context}: matches LookupAnswer: ${JSON.stringify(validLookup.errors)}`)

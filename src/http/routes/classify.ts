@@ -2,8 +2,10 @@
 // classification engine.
 import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import { Nullable } from '../../catalog/typebox.js'
 import { classify, headerNamesOf, STANDARD_HEADERS, type ClassifyOptions } from '../../engine/classify.js'
 import { readUpstreamHeaders, UPSTREAM_PREFIX } from '../../engine/headers.js'
+import { parseHttpMessage } from '../../engine/http-message.js'
 import { BATCH_HEADER_VALUE_LIMIT, BATCH_LIMIT, BODY_LIMIT_BYTES, HEADER_VALUE_LIMIT, JSON_DEPTH_LIMIT, SOURCE_ID_LENGTH_LIMIT } from '../../engine/limits.js'
 import { jsonNestsDeeperThan } from '../../engine/parse.js'
 import { Classification } from '../../engine/schemas.js'
@@ -29,16 +31,19 @@ export interface ClassifyRoutesOptions {
 /** type/subtype with optional parameters: what Fastify's content-type parsing accepts. */
 const wellFormedMediaType = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/
 
+/** A saved HTTP response, as `curl -si` prints it (RFC 9112's message/http media type). */
+const MESSAGE_HTTP = /^message\/http\s*(;|$)/i
+
 const StatusQuery = Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'The upstream HTTP status.' }))
 
 const BatchItem = Type.Object({
-  status: Type.Optional(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()])),
+  status: Type.Optional(Nullable(Type.Integer({ minimum: 100, maximum: 599 }))),
   headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: BATCH_HEADER_VALUE_LIMIT }), {
     description: 'Upstream response headers, with or without the x-upstream- prefix.'
   })),
   body: Type.Optional(Type.Unknown({ description: 'The upstream body: a string as received, or any JSON value.' })),
   content_type: Type.Optional(Type.String({ maxLength: HEADER_VALUE_LIMIT })),
-  source: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: SOURCE_ID_LENGTH_LIMIT }), Type.Null()]))
+  source: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: SOURCE_ID_LENGTH_LIMIT })))
 })
 
 const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (app, options) => {
@@ -67,6 +72,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
 
     raw.post('/classify', {
       schema: {
+        operationId: 'classify',
         tags: ['classify'],
         summary: 'Classify one raw upstream error',
         description: 'Send the upstream body verbatim, with any content type or none. Forward the upstream response headers with an x-upstream- prefix: ' +
@@ -82,13 +88,23 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
     }, (request, reply) => {
       const catalog = request.catalog
       checkSource(catalog, request.query.source)
-      const result = classify({
-        body: request.body,
-        contentType: request.upstreamContentType ?? request.headers['content-type'] ?? null,
-        status: request.query.status ?? null,
-        headers: readUpstreamHeaders(request.headers, headerNamesOf(catalog), { prefixedOnly: true }),
-        source: request.query.source ?? null
-      }, catalog, classifyOptions)
+      const contentType = request.upstreamContentType ?? request.headers['content-type'] ?? null
+      const forwarded = readUpstreamHeaders(request.headers, headerNamesOf(catalog), { prefixedOnly: true })
+      const saved = contentType !== null && MESSAGE_HTTP.test(contentType) ? parseHttpMessage(String(request.body ?? '')) : undefined
+      if (saved === null) {
+        throw new ProblemError(PROBLEMS.badRequest, 'A message/http body must be an HTTP response as curl -si prints it: ' +
+          'a status line such as "HTTP/1.1 429 Too Many Requests", its headers, a blank line, then the body.')
+      }
+      // What the request itself says (?status=, x-upstream- headers) wins over the saved response.
+      const result = classify(saved === undefined
+        ? { body: request.body, contentType, status: request.query.status ?? null, headers: forwarded, source: request.query.source ?? null }
+        : {
+            body: saved.body,
+            contentType: saved.contentType,
+            status: request.query.status ?? saved.status,
+            headers: { ...saved.headers, ...forwarded },
+            source: request.query.source ?? null
+          }, catalog, classifyOptions)
       request.classification = result
       // A synchronous handler returns the answer, or nothing once it has sent one.
       if (preferredFormat(request, request.query.format) === 'text') {
@@ -116,6 +132,7 @@ const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRoutesOptions> = async (
 
   app.post('/classify/batch', {
     schema: {
+      operationId: 'classifyBatch',
       tags: ['classify'],
       summary: `Classify up to ${BATCH_LIMIT} upstream errors in one call`,
       body: Type.Object({ items: Type.Array(BatchItem, { maxItems: BATCH_LIMIT }) }),

@@ -5,15 +5,17 @@ import { NormalizedCode } from '../../catalog/schema.js'
 import { lookup, search, unknownCode } from '../../engine/lookup.js'
 import { LookupResult, SearchResult } from '../../engine/schemas.js'
 import { CODE_LENGTH_LIMIT, DEFAULT_SEARCH_LIMIT, QUERY_LENGTH_LIMIT, SEARCH_OFFSET_LIMIT, SEARCH_PAGE_LIMIT } from '../../engine/limits.js'
-import { renderLookup, renderProblem, renderSearch } from '../../engine/text.js'
-import { buildProblem, PROBLEMS, sendProblem } from '../problems.js'
+import { renderLookup, renderSearch } from '../../engine/text.js'
+import { replyWithProblem } from '../problem-handling.js'
+import { buildProblem, PROBLEMS } from '../problems.js'
 import { answeredFromCache, FormatQuery, preferredFormat, sendText } from '../negotiation.js'
-import { jsonOrText, notModified, problem, problemOrText } from '../responses.js'
+import { jsonOrText, notModified, problem } from '../responses.js'
 import { checkSource, SourceQuery } from './shared.js'
 
 const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/codes/:code', {
     schema: {
+      operationId: 'getCode',
       tags: ['codes'],
       summary: 'Look up a platform error code',
       description: 'Exact spelling first, then case-insensitive, across every source. A code only a pattern rule knows answers with that rule (kind "pattern").',
@@ -23,7 +25,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         200: jsonOrText(Type.Ref(LookupResult), 'Every entry for the code, exact spellings first.'),
         304: notModified,
         400: problem('The source is not one of GET /sources, or a parameter is invalid.'),
-        404: problemOrText('No source knows the code; suggestions lists the nearest known codes.'),
+        404: problem('No source knows the code; suggestions lists the nearest known codes.'),
         414: problem(`The code is longer than ${CODE_LENGTH_LIMIT} characters.`)
       }
     }
@@ -36,9 +38,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // A synchronous handler returns the answer, or nothing once it has sent one.
     if (result.matches.length === 0) {
       const { detail, suggestions } = unknownCode(request.params.code, catalog, { source })
-      const unknown = buildProblem(request, PROBLEMS.unknownCode, detail, { suggestions })
-      if (format === 'text') sendText(reply.code(404), renderProblem(unknown))
-      else sendProblem(reply, unknown)
+      replyWithProblem(request, reply, buildProblem(request, PROBLEMS.unknownCode, detail, { suggestions }))
       return
     }
     if (answeredFromCache(request, reply, catalog.version, format)) return
@@ -51,6 +51,7 @@ const codesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/codes', {
     schema: {
+      operationId: 'searchCodes',
       tags: ['codes'],
       summary: 'Search codes, titles, descriptions and messages',
       querystring: Type.Object({
