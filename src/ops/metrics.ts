@@ -97,6 +97,7 @@ async function metrics (app: FastifyInstance, options: MetricsOptions): Promise<
   app.get('/metrics', {
     config: { shed: false },
     schema: {
+      operationId: 'metrics',
       tags: ['operations'],
       summary: 'Prometheus metrics in the text exposition format',
       response: { 200: { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: Type.String() } } } }

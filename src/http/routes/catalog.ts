@@ -8,6 +8,7 @@ import { jsonOrText, notModified } from '../responses.js'
 const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sources', {
     schema: {
+      operationId: 'listSources',
       tags: ['codes'],
       summary: 'The platforms in the catalog',
       querystring: Type.Object({ format: FormatQuery }),
@@ -23,6 +24,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/taxonomy', {
     schema: {
+      operationId: 'getTaxonomy',
       tags: ['codes'],
       summary: 'The normalized codes, with HTTP and gRPC equivalents and default retry',
       querystring: Type.Object({ format: FormatQuery }),

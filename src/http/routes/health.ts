@@ -22,6 +22,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, optio
   app.get('/healthz', {
     config: { shed: false },
     schema: {
+      operationId: 'healthz',
       tags: ['operations'],
       summary: 'Liveness: 200 while the process runs',
       response: { 200: json(Health, 'The process is running.') }
@@ -32,6 +33,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, optio
     // A busy replica is still ready: failing readiness under load would move the load onto its neighbours.
     config: { shed: false },
     schema: {
+      operationId: 'readyz',
       tags: ['operations'],
       summary: 'Readiness: 200 once the catalog is loaded, 503 from the moment shutdown begins',
       response: { 200: json(Ready, 'The catalog is loaded and errcat takes work.'), 503: problem('errcat is shutting down: send work to another replica.') }
