@@ -2,7 +2,7 @@
 // schemas, and builds the immutable indexes. A broken catalog throws one
 // CatalogError naming the file, the entry and the field.
 import { createHash, webcrypto } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Value, type ValueError } from '@sinclair/typebox/value'
 import type { TSchema } from '@sinclair/typebox'
@@ -47,6 +47,21 @@ export interface CatalogFile {
   sha256?: string
 }
 
+/**
+ * A catalog file's bytes. Anything but a regular file (or a link to one, as a
+ * Kubernetes ConfigMap mounts them) is refused: reading a FIFO would wait for
+ * a writer forever, holding a thread of the pool and the reload with it.
+ */
+async function readRegularFile (path: string): Promise<Buffer> {
+  try {
+    if (!(await stat(path)).isFile()) throw new CatalogError(path, null, null, 'is not a regular file')
+    return await readFile(path)
+  } catch (error) {
+    if (error instanceof CatalogError) throw error
+    throw new CatalogError(path, null, null, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+}
+
 /** Reads and validates every catalog file in `dir`. */
 export async function loadCatalog (dir: string): Promise<Catalog> {
   const absolute = resolve(dir)
@@ -56,7 +71,7 @@ export async function loadCatalog (dir: string): Promise<Catalog> {
   } catch (error) {
     throw new CatalogError(absolute, null, null, `cannot read the catalog directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
-  const read = await Promise.all(names.map(async (name) => ({ name, bytes: await readFile(join(absolute, name)) })))
+  const read = await Promise.all(names.map(async (name) => ({ name, bytes: await readRegularFile(join(absolute, name)) })))
   // The thread pool hashes the bytes while this thread decodes them: a large
   // catalog boots faster, and the bytes are what the version stands for.
   const digests = Promise.all(read.map(async ({ bytes }) => Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')))

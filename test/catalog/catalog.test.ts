@@ -5,6 +5,7 @@
 // from the seeds and platforms.md, kept as fixtures in this repository.
 import { cp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join, relative } from 'node:path'
 import { test } from 'tap'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
@@ -1359,4 +1360,14 @@ test('each catalog file points editors at its schema', async (t) => {
     const schema = name === TAXONOMY_FILE ? 'taxonomy.schema.json' : 'source.schema.json'
     t.equal(first, `# yaml-language-server: $schema=./schema/${schema}`, name)
   }
+})
+
+test('a catalog name that is no regular file (a directory, a FIFO) is refused with a CatalogError, never read', async (t) => {
+  const dir = t.testdir({ 'taxonomy.yaml': await readFile(join(CATALOG_DIR, 'taxonomy.yaml'), 'utf8'), 'x.yaml': {} })
+  await t.rejects(loadCatalog(dir), { name: 'CatalogError', message: `${join(dir, 'x.yaml')}: is not a regular file` }, 'a directory named x.yaml')
+  const fifoDir = t.testdir({ 'taxonomy.yaml': await readFile(join(CATALOG_DIR, 'taxonomy.yaml'), 'utf8') })
+  // Node has no mkfifo; coreutils does, where it is installed.
+  const made = spawnSync('mkfifo', [join(fifoDir, 'y.yaml')])
+  if (made.status !== 0) return
+  await t.rejects(loadCatalog(fifoDir), { name: 'CatalogError', message: `${join(fifoDir, 'y.yaml')}: is not a regular file` }, 'a FIFO named y.yaml: refused, not waited on')
 })
