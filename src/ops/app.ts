@@ -24,6 +24,7 @@ import { CLIENT_ERROR_ROUTE, loggerOptions } from './logging.js'
 import lifecycle from './lifecycle.js'
 import loadShedding, { type LoadSheddingOptions } from './load-shedding.js'
 import metrics from './metrics.js'
+import pipelining from './pipelining.js'
 import reload from './reload.js'
 
 declare module 'fastify' {
@@ -86,6 +87,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   await app.register(problemHandling)
+  await app.register(pipelining)
   const wrongMethods = methodNotAllowed()
   await app.register(wrongMethods.track)
   await app.register(requestContext, { currentCatalog })
