@@ -1,16 +1,16 @@
-# syntax=docker/dockerfile:1
 # errcat: a multi-stage build. The build stage compiles TypeScript; the runtime
 # stage holds only production dependencies, the compiled code and the catalog.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# --ignore-scripts: the `prepare` script would build before the sources are copied.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
@@ -24,7 +24,7 @@ COPY catalog ./catalog
 USER node
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-# Slim images have no curl: node itself asks /readyz.
+# Slim images have no curl: node itself asks /healthz (liveness; /readyz fails during a drain).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]

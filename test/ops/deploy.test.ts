@@ -1,6 +1,6 @@
-// No Docker engine runs on these machines, so this tests what can be tested:
-// the compose file's shape, the Dockerfile's promises, and a replay of the
-// image's runtime stage (production dependencies, compiled code, catalog).
+// CI runs no Docker engine (scripts/container-smoke.sh runs the image for real), so this tests
+// what can be tested without one: the compose file's shape, the Dockerfile's promises, and a
+// replay of the image's runtime stage (production dependencies, compiled code, catalog).
 import t, { test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { cp, readFile } from 'node:fs/promises'
@@ -36,6 +36,8 @@ test('docker-compose.yml: healthcheck, read-only root and catalog, limits, resta
   t.equal(service.read_only, true, 'read-only root filesystem')
   const catalog = service.volumes?.find((volume) => volume.target === '/app/catalog')
   t.match(catalog, { type: 'bind', source: './catalog', read_only: true }, 'the catalog is mounted read-only')
+  // A volume, not the `tmpfs:` key, which `docker stack deploy` ignores.
+  t.ok(service.volumes?.some((volume) => volume.type === 'tmpfs' && volume.target === '/tmp'), 'a writable tmpfs /tmp, on Swarm too')
   t.equal(service.restart, 'on-failure')
   t.equal(service.stop_signal, 'SIGTERM')
   t.match(service.deploy?.replicas, /^\$\{ERRCAT_REPLICAS:-\d+\}$/, 'replicas are set, and scalable per deployment')
@@ -46,7 +48,8 @@ test('docker-compose.yml: healthcheck, read-only root and catalog, limits, resta
 
 test('Dockerfile: multi-stage, production dependencies only, non-root, node healthcheck, SIGTERM', async (t) => {
   const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8')
-  t.equal(dockerfile.match(/^FROM /gm)?.length, 2, 'two stages')
+  t.same(dockerfile.match(/^FROM .*$/gm), ['FROM node:24-bookworm-slim AS build', 'FROM node:24-bookworm-slim AS runtime'], 'two stages, both on Node 24')
+  t.match(dockerfile, /^RUN npm ci --ignore-scripts$/m, 'the build stage installs without running `prepare`, which would build before the sources are copied')
   t.match(dockerfile, /RUN npm run build/, 'the build stage compiles TypeScript')
   t.match(dockerfile, /npm ci --omit=dev/, 'the runtime stage installs production dependencies only')
   t.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/)
@@ -56,7 +59,7 @@ test('Dockerfile: multi-stage, production dependencies only, non-root, node heal
   t.match(dockerfile, /^HEALTHCHECK .*\n?.*\/healthz/m, 'and asks /healthz, liveness')
   t.match(dockerfile, /^STOPSIGNAL SIGTERM$/m)
   const ignored = (await readFile(join(root, '.dockerignore'), 'utf8')).split('\n')
-  for (const entry of ['node_modules', 'dist', '.git', 'test']) t.ok(ignored.includes(entry), `.dockerignore leaves out ${entry}`)
+  for (const entry of ['node_modules', 'dist', '.git', 'test', 'scripts']) t.ok(ignored.includes(entry), `.dockerignore leaves out ${entry}`)
 })
 
 test('the runtime stage holds everything it needs: production install, compiled code and catalog boot to a ready service', { timeout: 300_000 }, async (t) => {
