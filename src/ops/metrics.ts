@@ -30,6 +30,13 @@ export interface MetricsOptions {
   currentCatalog: () => Catalog
 }
 
+/**
+ * How long one rendering of the exposition serves later scrapes. Prometheus
+ * scrapes every 15 s or so; any number of scrapers then costs at most one
+ * rendering a second.
+ */
+export const SCRAPE_CACHE_MS = 1000
+
 /** errcat answers in milliseconds: buckets from 0.5 ms to 2.5 s, in seconds as Prometheus wants. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
@@ -94,6 +101,9 @@ async function metrics (app: FastifyInstance, options: MetricsOptions): Promise<
     done()
   })
 
+  // /metrics is never shed, so scrapers must not be able to starve the routes:
+  // scrapes within SCRAPE_CACHE_MS of a rendering share it.
+  let rendered: { at: number, text: Promise<string> } | undefined
   app.get('/metrics', {
     config: { shed: false },
     schema: {
@@ -104,7 +114,13 @@ async function metrics (app: FastifyInstance, options: MetricsOptions): Promise<
     }
   }, async (_request, reply) => {
     reply.type(registry.contentType)
-    return await registry.metrics()
+    const now = Date.now()
+    if (rendered === undefined || now - rendered.at >= SCRAPE_CACHE_MS) {
+      const text = registry.metrics()
+      rendered = { at: now, text }
+      text.catch(() => { if (rendered?.text === text) rendered = undefined })
+    }
+    return await rendered.text
   })
 }
 

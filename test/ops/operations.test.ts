@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { build, CATALOG_DIR, startService } from '../helper.js'
 import { loadCatalog } from '../../src/catalog/load.js'
 import { REQUEST_TIMEOUT_MS } from '../../src/ops/app.js'
+import { SCRAPE_CACHE_MS } from '../../src/ops/metrics.js'
 
 async function catalogCopy (t: Test): Promise<string> {
   const dir = t.testdir({})
@@ -50,7 +51,26 @@ test('/metrics serves Prometheus text with request durations, classifications, c
   const rateLimited = 'errcat_classifications_total{source="scaigrid",normalized_code="rate_limited",matched_by="code"}'
   t.equal(metricValue((await app.inject({ url: '/metrics' })).body, rateLimited), 2, 'a second scrape reports the same count')
   await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json' }, payload: '{"status":"error","error":{"code":"RATE_LIMITED","message":"slow down"},"meta":{"request_id":"r"}}' })
+  await new Promise((resolve) => setTimeout(resolve, SCRAPE_CACHE_MS + 50))
   t.equal(metricValue((await app.inject({ url: '/metrics' })).body, rateLimited), 3, 'a classification after a scrape is counted on top')
+})
+
+test('scrapes within a second share one rendering, so scrapers cannot starve the routes', async (t) => {
+  const { app } = await build(t)
+  const classify = async (): Promise<void> => {
+    await app.inject({ method: 'POST', url: '/classify?status=429', headers: { 'content-type': 'application/json' }, payload: '{"error":{"code":"BACKEND_RATE_LIMITED"}}' })
+  }
+  const counted = (text: string): number | null => metricValue(text, 'errcat_classifications_total{source="scaigrid",normalized_code="rate_limited",matched_by="code"}')
+  await classify()
+  const started = Date.now()
+  const first = (await app.inject({ url: '/metrics' })).body
+  await classify()
+  const second = (await app.inject({ url: '/metrics' })).body
+  // A machine stalled past the window renders again; that is the cache working too.
+  if (Date.now() - started < SCRAPE_CACHE_MS) t.equal(second, first, 'the second scrape is the first rendering')
+  else t.equal(counted(second), 2, 'a scrape after the window renders anew')
+  await new Promise((resolve) => setTimeout(resolve, SCRAPE_CACHE_MS + 50))
+  t.equal(counted((await app.inject({ url: '/metrics' })).body), 2, 'after the window, a scrape renders anew')
 })
 
 test('a reload swaps in a valid catalog: new answers, new version header, readiness reports it, counted', async (t) => {
