@@ -16,10 +16,14 @@ export class CatalogStore {
     return this.#current
   }
 
-  /** Loads and validates the directory again; swaps it in only if it is valid. */
-  async reload (dir: string = this.#current.dir): Promise<ReloadResult> {
+  /**
+   * Loads and validates the directory again; swaps it in only if it is valid
+   * and `accept`, given the new catalog and the one in service, throws nothing.
+   */
+  async reload (dir: string = this.#current.dir, accept: (next: Catalog, current: Catalog) => void = () => {}): Promise<ReloadResult> {
     try {
       const catalog = await loadCatalog(dir)
+      accept(catalog, this.#current)
       this.#current = catalog
       return { ok: true, catalog }
     } catch (error) {

@@ -96,9 +96,9 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   await app.register(lifecycle)
   await app.register(loadShedding, options.loadShedding ?? { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   await app.register(metrics, { currentCatalog })
-  await app.register(reload, { store, dir: config.CATALOG_DIR })
+  await app.register(reload, { store, dir: config.CATALOG_DIR, allowSourceRemoval: config.CATALOG_ALLOW_SOURCE_REMOVAL === '1' })
 
-  await app.register(healthRoutes, { draining: () => app.lifecycle.draining })
+  await app.register(healthRoutes, { draining: () => app.lifecycle.draining, lastReload: () => app.lastReload })
   await app.register(codesRoutes)
   await app.register(catalogRoutes)
   await app.register(classifyRoutes, { maxRetryAfterS: config.MAX_RETRY_AFTER_S })

@@ -15,6 +15,10 @@ export const ConfigSchema = Type.Object({
     description: 'one of fatal, error, warn, info, debug, trace, silent'
   }),
   CATALOG_DIR: Type.String({ minLength: 1, default: './catalog', description: 'a directory holding the catalog YAML files' }),
+  CATALOG_ALLOW_SOURCE_REMOVAL: StringEnum(['0', '1'], {
+    default: '0',
+    description: '1 to let a reload drop a source whose file is gone, else 0'
+  }),
   ...EngineSettings.properties,
   SHED_EVENT_LOOP_DELAY_MS: Type.Integer({
     minimum: 0,

@@ -1,11 +1,12 @@
 // The catalog in service, and its reload (SIGHUP): re-read the directory,
 // validate it fully, and swap it in atomically. A catalog that fails
-// validation is refused and the last good one keeps serving, as NGINX and
-// Envoy do with their configuration.
+// validation, or that would drop a source unless allowed, is refused and the
+// last good one keeps serving, as NGINX and Envoy do with their configuration.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { CatalogError } from '../catalog/load.js'
 import type { CatalogStore, ReloadResult } from '../catalog/store.js'
+import type { LastReload } from '../http/routes/health.js'
 import './metrics.js'
 
 declare module 'fastify' {
@@ -13,6 +14,8 @@ declare module 'fastify' {
     catalogStore: CatalogStore
     /** Re-reads the catalog directory and swaps it in if valid; else keeps the last good catalog. */
     reloadCatalog: () => Promise<ReloadResult>
+    /** The last reload's outcome, or null before any. */
+    lastReload: LastReload | null
   }
 }
 
@@ -20,13 +23,41 @@ export interface ReloadOptions {
   store: CatalogStore
   /** The directory a reload reads. */
   dir: string
+  /** Whether a reload may drop a source whose file is gone (CATALOG_ALLOW_SOURCE_REMOVAL). */
+  allowSourceRemoval: boolean
+}
+
+/** The longest refusal reason /readyz repeats. */
+const REASON_LIMIT = 500
+
+export class SourceRemovalError extends Error {
+  override name = 'SourceRemovalError'
+}
+
+/**
+ * A file deleted by mistake would otherwise reload "successfully" and drop a
+ * whole platform's knowledge in silence.
+ */
+function keepsEverySource (allowed: boolean) {
+  return (next: { sourceIds: readonly string[] }, current: { sourceIds: readonly string[] }): void => {
+    if (allowed) return
+    const dropped = current.sourceIds.filter((id) => !next.sourceIds.includes(id))
+    if (dropped.length === 0) return
+    throw new SourceRemovalError(`the reload would drop the source${dropped.length === 1 ? '' : 's'} ${dropped.join(', ')}, ` +
+      'whose file is gone; set CATALOG_ALLOW_SOURCE_REMOVAL=1 to allow it')
+  }
 }
 
 async function reload (app: FastifyInstance, options: ReloadOptions): Promise<void> {
   const { store, dir } = options
+  const accept = keepsEverySource(options.allowSourceRemoval)
   app.decorate('catalogStore', store)
+  app.decorate('lastReload', null)
   app.decorate('reloadCatalog', async () => {
-    const result = await store.reload(dir)
+    const result = await store.reload(dir, accept)
+    app.lastReload = result.ok
+      ? { result: 'success', at: new Date().toISOString() }
+      : { result: 'failure', at: new Date().toISOString(), reason: result.error.message.slice(0, REASON_LIMIT) }
     if (result.ok) {
       app.metrics.catalogReloads.inc({ result: 'success' })
       app.log.info({ catalog_version: result.catalog.version, entries: result.catalog.allEntries.length }, 'catalog reloaded')

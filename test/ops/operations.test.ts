@@ -1,5 +1,5 @@
 import { test, type Test } from 'tap'
-import { cp, readFile, writeFile } from 'node:fs/promises'
+import { cp, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { build, CATALOG_DIR, startService } from '../helper.js'
@@ -91,6 +91,8 @@ test('a reload swaps in a valid catalog: new answers, new version header, readin
   t.not(newVersion, oldVersion)
   const ready = await app.inject({ url: '/readyz' })
   t.equal(ready.json().catalog.version, newVersion)
+  t.match(ready.json().last_reload, { result: 'success', at: String }, 'readiness reports the last reload')
+  t.notOk('reason' in ready.json().last_reload)
   const metrics = await app.inject({ url: '/metrics' })
   t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="success"}'), 1)
   t.ok(logs.some((line) => line.msg === 'catalog reloaded' && line.catalog_version === newVersion))
@@ -109,6 +111,7 @@ test('a reload of a broken catalog is refused: the last good catalog keeps servi
   const ready = await app.inject({ url: '/readyz' })
   t.equal(ready.statusCode, 200)
   t.equal(ready.json().catalog.version, version, 'the old catalog is still in service')
+  t.match(ready.json().last_reload, { result: 'failure', reason: /normalized_code/ }, 'readiness says the last reload was refused, and why')
   const lookup = await app.inject({ url: '/codes/RATE_LIMITED?source=scaigrid' })
   t.equal(lookup.json().matches[0].normalized_code, 'rate_limited')
   const refused = logs.find((line) => line.msg === 'catalog reload refused; the last good catalog keeps serving')
@@ -116,6 +119,28 @@ test('a reload of a broken catalog is refused: the last good catalog keeps servi
   const metrics = await app.inject({ url: '/metrics' })
   t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="failure"}'), 1)
   t.equal(metricValue(metrics.body, 'errcat_catalog_reloads_total{result="success"}'), 0)
+})
+
+test('a reload that would drop a whole source is refused unless CATALOG_ALLOW_SOURCE_REMOVAL=1', async (t) => {
+  for (const allowed of [false, true]) {
+    const dir = await catalogCopy(t)
+    const { app, logs } = await build(t, { config: { CATALOG_DIR: dir, CATALOG_ALLOW_SOURCE_REMOVAL: allowed ? '1' : '0' }, catalog: await loadCatalog(dir) })
+    t.equal((await app.inject({ url: '/readyz' })).json().last_reload, null, 'no reload yet')
+    await rm(join(dir, 'onecli.yaml'))
+    const result = await app.reloadCatalog()
+    const sources = (await app.inject({ url: '/sources' })).json<{ sources: Array<{ id: string }> }>().sources.map((source) => source.id)
+    const ready = (await app.inject({ url: '/readyz' })).json()
+    if (allowed) {
+      t.equal(result.ok, true, 'allowed: the reload goes through')
+      t.notOk(sources.includes('onecli'), 'and onecli is gone')
+      t.equal(ready.last_reload.result, 'success')
+    } else {
+      t.equal(result.ok, false, 'refused')
+      t.ok(sources.includes('onecli'), 'onecli keeps serving')
+      t.match(ready.last_reload, { result: 'failure', reason: 'the reload would drop the source onecli, whose file is gone; set CATALOG_ALLOW_SOURCE_REMOVAL=1 to allow it' })
+      t.ok(logs.some((line) => line.msg === 'catalog reload refused; the last good catalog keeps serving'))
+    }
+  }
 })
 
 test('under event-loop overload, requests are shed with a 503 problem and Retry-After; /healthz, /readyz and /metrics stay exempt', async (t) => {
