@@ -80,7 +80,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
       app.metrics.clientErrors.inc({ status_code: answered.status })
       app.log.info({ request_id: answered.request_id, route: CLIENT_ERROR_ROUTE, status: answered.status }, 'request completed')
     },
-    trustProxy: false
+    trustProxy: false,
+    // A request that arrives while errcat drains gets its real answer (with
+    // Connection: close), not Fastify's bare 503 without a problem or a request id.
+    return503OnClosing: false
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)

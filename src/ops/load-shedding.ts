@@ -8,7 +8,8 @@
 import fp from 'fastify-plugin'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance } from 'fastify'
-import { buildProblem, PROBLEMS, sendProblem } from '../http/problems.js'
+import { replyWithProblem } from '../http/problem-handling.js'
+import { buildProblem, PROBLEMS } from '../http/problems.js'
 import '../http/responses.js'
 
 /** Seconds a shed client is told to wait. */
@@ -40,7 +41,7 @@ async function loadShedding (app: FastifyInstance, options: LoadSheddingOptions)
       if (!armed || request.routeOptions.config.shed === false) return
       request.log.warn({ pressure: type, value }, 'shedding load')
       reply.header('retry-after', String(SHED_RETRY_AFTER_S))
-      sendProblem(reply, buildProblem(request, PROBLEMS.overloaded,
+      replyWithProblem(request, reply, buildProblem(request, PROBLEMS.overloaded,
         `errcat is overloaded (${type}). Retry after ${SHED_RETRY_AFTER_S} s or fall back.`))
     }
   })
