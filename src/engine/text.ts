@@ -50,12 +50,10 @@ export function describeRetry (retry: Pick<RetryPolicy, 'retryable' | 'strategy'
   return `yes, ${backoff(retry.base_delay_ms, retry.max_delay_ms)}, ${attempts}`
 }
 
-/** What to do, from the advice's fields; its reason says why. */
+/** What to do, from the advice's fields: the delay itself when the upstream named one; its reason says why. */
 function retryAction (retry: RetryAdvice): string {
-  if (!retry.retryable) return 'no'
-  const attempts = `up to ${retry.max_attempts} attempts in all`
-  if (retry.strategy === 'retry_after' && retry.delay_ms !== null) return `yes, in ${describeDelay(retry.delay_ms)}, ${attempts}`
-  return `yes, ${backoff(retry.base_delay_ms, retry.max_delay_ms)}, ${attempts}`
+  if (!retry.retryable || retry.strategy !== 'retry_after' || retry.delay_ms === null) return describeRetry(retry)
+  return `yes, in ${describeDelay(retry.delay_ms)}, up to ${retry.max_attempts} attempts in all`
 }
 
 function heading (text: string): string {
