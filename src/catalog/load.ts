@@ -92,6 +92,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
   const sources = new Map<string, SourceIndex>()
   const allEntries: Entry[] = []
   const fingerprints: Fingerprint[] = []
+  const byLowerName = new Map<string, Entry[]>()
   for (const file of sourceFiles) {
     const path = join(dir, file.name)
     const spec = validated(SourceFile, file, dir)
@@ -102,6 +103,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     const index = buildSource(spec, path, taxonomy, policies)
     sources.set(spec.id, index)
     for (const entry of index.entries) allEntries.push(entry)
+    for (const [name, entries] of namedIn(index)) push(byLowerName, name, ...entries)
     spec.fingerprints?.forEach((item, i) => fingerprints.push(buildFingerprint(spec.id, item, path, `fingerprints[${i}]`)))
   }
   // Marks first, then shapes, then transit marks, then generic layouts.
@@ -143,6 +145,7 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
     codeHeaders: Object.freeze([...codeHeaders]),
     requestIdHeaders: Object.freeze([...requestIdHeaders]),
     taxonomy,
+    byLowerName: freezeLists(byLowerName),
     allEntries: Object.freeze(allEntries),
     // Built on the first search, not at boot: a large catalog boots faster, and most never search.
     get searchText () {
@@ -151,6 +154,21 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
       return searchText
     }
   })
+}
+
+/**
+ * What each lowercased name means in one source: its codes of that name in
+ * any case, or else its type rules and status rules of that name.
+ */
+function namedIn (index: SourceIndex): Map<string, Entry[]> {
+  const named = new Map<string, Entry[]>()
+  for (const [name, entries] of index.byLowerCode) named.set(name, [...entries])
+  const rules = [...[...index.byLowerType.values()].flat(), ...index.byStatus.values()]
+  for (const rule of rules) {
+    const name = rule.code.toLowerCase()
+    if (!index.byLowerCode.has(name)) push(named, name, rule)
+  }
+  return named
 }
 
 function validated<T extends TSchema> (schema: T, file: CatalogFile, dir: string): ReturnType<typeof Value.Decode<T>> {
@@ -430,8 +448,8 @@ function freezeLists<K, V> (map: Map<K, V[]>): Map<K, readonly V[]> {
   return map
 }
 
-function push<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+function push<K, V> (map: Map<K, V[]>, key: K, ...values: V[]): void {
   const list = map.get(key)
-  if (list === undefined) map.set(key, [value])
-  else list.push(value)
+  if (list === undefined) map.set(key, values)
+  else list.push(...values)
 }

@@ -75,6 +75,12 @@ export interface Catalog {
   /** Every source's request-id headers, each named once, in source order. */
   requestIdHeaders: readonly string[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
+  /**
+   * Every entry a code lookup finds, by lowercased name, in source order: in
+   * each source, its codes of that name in any case, or else its type and
+   * status rules of that name.
+   */
+  byLowerName: ReadonlyMap<string, readonly Entry[]>
   /** Every entry of every kind, in source and file order (for search and suggestions). */
   allEntries: readonly Entry[]
   /** Lowercased code, title, description, message and template of allEntries[i], for search. */

@@ -29,22 +29,15 @@ function sourcesFor (catalog: Catalog, source: string | undefined): readonly Sou
  */
 export function lookup (code: string, catalog: Catalog, options: LookupOptions = {}): LookupResult {
   const sources = sourcesFor(catalog, options.source)
-  const lower = code.toLowerCase()
-  const found: Entry[] = []
-  for (const index of sources) {
-    const codes = index.byLowerCode.get(lower)
-    if (codes !== undefined) {
-      found.push(...codes)
-      continue
-    }
-    found.push(...index.byLowerType.get(lower) ?? [])
-    // One status rule per HTTP status at most, so a short loop.
-    for (const entry of index.byStatus.values()) if (entry.code.toLowerCase() === lower) found.push(entry)
-  }
+  const named = catalog.byLowerName.get(code.toLowerCase()) ?? []
   const exact: Entry[] = []
   const folded: Entry[] = []
-  for (const entry of found) (entry.code === code ? exact : folded).push(entry)
-  if (found.length > 0) return { query: code, matches: [...exact, ...folded] }
+  for (const entry of named) {
+    if (options.source !== undefined && entry.source !== options.source) continue
+    if (entry.code === code) exact.push(entry)
+    else folded.push(entry)
+  }
+  if (exact.length + folded.length > 0) return { query: code, matches: [...exact, ...folded] }
 
   const rules: Entry[] = []
   for (const index of sources) {
