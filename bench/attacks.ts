@@ -5,7 +5,7 @@
 // bench/hostile.ts runs them at full size; test/ops/hostile.test.ts at a small
 // one and checks only what does not depend on the machine's speed.
 import { spawnSync } from 'node:child_process'
-import { rm } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -620,7 +620,63 @@ export async function catalogFifo (port: number, server: Reloadable, size: { wai
   return seen
 }
 
-// 8. Malformed requests on raw sockets --------------------------------------
+// 8. Reloads that would stall or shrink the catalog -------------------------
+
+export interface ReloadsObserved extends Observed {
+  /** What /readyz said after each reload, in order: a file over the bound, a source removed, the catalog restored. */
+  lastReloads: Array<{ result?: string, reason?: string } | null>
+}
+
+/**
+ * A catalog file past the size bound, then a source's file removed, each
+ * followed by a reload: errcat must refuse both (the first without reading the
+ * file), say why in /readyz, and keep serving the last good catalog; once the
+ * directory is whole again, a reload goes through.
+ */
+export async function catalogReloads (port: number, server: Reloadable, size: { fileBytes: number, waitMs: number }): Promise<ReloadsObserved> {
+  const seen: ReloadsObserved = { ...observed(), lastReloads: [] }
+  const large = join(server.dir, 'zz-large.yaml')
+  const source = join(server.dir, 'xerotier.yaml')
+  const aside = join(server.dir, 'xerotier.yaml.aside')
+  const reloadAndRead = async (step: string, expected: { result: string, reason?: RegExp }): Promise<void> => {
+    const before = (await readyz()).at
+    await server.reload()
+    const until = performance.now() + size.waitMs
+    let last = await readyz()
+    while (last.at === before && performance.now() < until) {
+      await sleep(50)
+      last = await readyz()
+    }
+    seen.lastReloads.push(last.lastReload)
+    if (last.lastReload?.result !== expected.result || (expected.reason !== undefined && !expected.reason.test(last.lastReload.reason ?? ''))) {
+      violation(seen, `${step}: /readyz reports the last reload as ${JSON.stringify(last.lastReload)}`)
+    }
+    record(seen, await exchange(port, { path: '/codes/scope_insufficient' }), [200], `GET /codes after ${step}`)
+  }
+  const readyz = async (): Promise<{ at: string | undefined, lastReload: { result?: string, reason?: string, at?: string } | null }> => {
+    const answer = await exchange(port, { path: '/readyz' })
+    record(seen, answer, [200], 'GET /readyz')
+    const lastReload = answer.status === 200 ? (JSON.parse(answer.body) as { last_reload: { result?: string, reason?: string, at?: string } | null }).last_reload : null
+    return { at: lastReload?.at, lastReload }
+  }
+  try {
+    await writeFile(large, `# ${'x'.repeat(78)}\n`.repeat(Math.ceil(size.fileBytes / 81)))
+    await reloadAndRead('a file over the size bound', { result: 'failure', reason: /is larger than \d+ bytes/ })
+    await rm(large, { force: true })
+    await rename(source, aside)
+    await reloadAndRead('a source file removed', { result: 'failure', reason: /would drop the source xerotier/ })
+    await rename(aside, source)
+    await reloadAndRead('the catalog restored', { result: 'success' })
+  } catch (error) {
+    violation(seen, `the catalog reloads: ${failure(seen, error)}`)
+  } finally {
+    await rm(large, { force: true })
+    await rename(aside, source).catch(() => {})
+  }
+  return seen
+}
+
+// 9. Malformed requests on raw sockets --------------------------------------
 
 /** Bytes Node's parser refuses before Fastify has a request, and the status errcat must answer. */
 export const MALFORMED_REQUESTS: ReadonlyArray<{ name: string, bytes: string, expect: number }> = [
@@ -675,7 +731,7 @@ export async function malformedRequests (port: number, size: { rounds: number })
   return seen
 }
 
-// 9. An over-limit body, sent with fetch -------------------------------------
+// 10. An over-limit body, sent with fetch ------------------------------------
 
 /**
  * Bodies over the 1 MiB limit, sent whole with Node's fetch: the client must
@@ -706,7 +762,7 @@ export async function overLimitBody (port: number, size: { bytes: number, reques
   return seen
 }
 
-// 10. __proto__ keys, and a batch that is not JSON ---------------------------
+// 11. __proto__ keys, and a batch that is not JSON ---------------------------
 
 /** `__proto__` and `constructor` keys in a batch are the upstream's data (200); a batch sent as anything but JSON is a 415. */
 export async function prototypeKeys (port: number, size: { rounds: number }): Promise<Observed> {
@@ -743,7 +799,7 @@ export async function prototypeKeys (port: number, size: { rounds: number }): Pr
   return seen
 }
 
-// 11. Scrapers in a tight loop ----------------------------------------------
+// 12. Scrapers in a tight loop ----------------------------------------------
 
 /** `scrapers` clients each scraping GET /metrics back to back for `durationMs`. */
 export async function metricsScrapers (port: number, size: { scrapers: number, durationMs: number }): Promise<Observed> {

@@ -17,7 +17,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { BUNDLED_CATALOG_DIR } from '../src/catalog/paths.js'
 import { ConfigSchema } from '../src/ops/config.js'
 import {
-  answersCounted, badRetryAfter, catalogFifo, fiveHundreds, healthy, malformedRequests, merged, metricsScrapers, nestedJson, normalClient,
+  answersCounted, badRetryAfter, catalogFifo, catalogReloads, fiveHundreds, healthy, malformedRequests, merged, metricsScrapers, nestedJson, normalClient,
   overLimitBody, percentile, pipeliningFlood, prototypeKeys, sigtermUnderLoad, slowClients, threeAtOnce, total,
   type Latencies, type Observed, type ThreeSizes
 } from './attacks.js'
@@ -112,7 +112,7 @@ async function hostile (options: HostileOptions): Promise<boolean> {
     process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${promise}: ${measured}\n`)
   }
   try {
-    // A copy of the catalog: attack 7 puts a FIFO in it.
+    // A copy of the catalog: attacks 7 and 8 change it.
     const catalogDir = join(work, 'catalog')
     await cp(BUNDLED_CATALOG_DIR, catalogDir, { recursive: true })
     const running = await startErrcat(work, catalogDir)
@@ -213,11 +213,16 @@ async function hostile (options: HostileOptions): Promise<boolean> {
       }, { waitMs: 5000 }), (seen) => seen.skipped
         ? 'skipped: no mkfifo here'
         : `refusal ${seen.refusalLogged ? 'logged' : 'NOT logged'}; /readyz last_reload ${seen.lastReload?.result ?? 'none'} (${(seen.lastReload?.reason ?? '').slice(-40)})`)
-      await attack('8. malformed request lines, bad framing, headers over 16 KiB, on raw sockets: a 400/431 problem each', async () => await malformedRequests(port, { rounds: 5 }),
+      await attack('8. a catalog file over the size bound, then a source file removed, each with SIGHUP: both reloads refused, errcat keeps serving', async () => await catalogReloads(port, {
+        dir: catalogDir,
+        reload: () => child.kill('SIGHUP'),
+        logs: running.logs
+      }, { fileBytes: 20 * MB, waitMs: 5000 }), (seen) => `/readyz last_reload: ${seen.lastReloads.map((last) => last?.result ?? 'none').join(', ')}`)
+      await attack('9. malformed request lines, bad framing, headers over 16 KiB, on raw sockets: a 400/431 problem each', async () => await malformedRequests(port, { rounds: 5 }),
         (seen) => `${total(seen.statuses)} answers: ${counts(seen.statuses)}`)
-      await attack('9. a 2 MiB body sent with fetch gets the 413 problem, not EPIPE', async () => await overLimitBody(port, { bytes: 2 * MB, requests: 6 }),
+      await attack('10. a 2 MiB body sent with fetch gets the 413 problem, not EPIPE', async () => await overLimitBody(port, { bytes: 2 * MB, requests: 6 }),
         (seen) => `answers: ${counts(seen.statuses)}; errors: ${counts(seen.errors)}`)
-      await attack('10. __proto__ keys in a batch are data (200); a batch as text/plain is a 415', async () => await prototypeKeys(port, { rounds: 10 }),
+      await attack('11. __proto__ keys in a batch are data (200); a batch as text/plain is a 415', async () => await prototypeKeys(port, { rounds: 10 }),
         (seen) => `answers: ${counts(seen.statuses)}`)
 
       phaseMax = 0
@@ -229,7 +234,7 @@ async function hostile (options: HostileOptions): Promise<boolean> {
         const counted5xx = await newFiveHundreds()
         const up = await alive()
         line(p99 <= P99_LIMIT_MS && all.violationCount === 0 && fiveHundreds(all) === 0 && counted5xx === 0 && up,
-          `11. a normal client while 8 /metrics scrapers loop (${options.phaseSeconds} s)`,
+          `12. a normal client while 8 /metrics scrapers loop (${options.phaseSeconds} s)`,
           `POST /classify p99 ${fixed(p99)} ms (≤ ${P99_LIMIT_MS}) over ${scraping.classify.ms.length}; ${total(scraping.attackers.statuses)} scrapes (${counts(scraping.attackers.statuses)}); ` +
           `5xx counted by errcat: ${counted5xx}; ${up ? 'alive, /healthz 200' : 'NOT ALIVE'}; ${await rssMb()}` + (all.violationCount === 0 ? '' : `; ${all.violationCount} broken, e.g. ${all.violations.join(' | ')}`))
       }

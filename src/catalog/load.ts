@@ -48,55 +48,109 @@ export interface CatalogFile {
 }
 
 /**
+ * The largest catalog file read by default: a hundred times the largest
+ * bundled file. A larger one is refused rather than parsed, since its parse
+ * alone would take seconds; CATALOG_FILE_LIMIT_BYTES raises the bound.
+ */
+export const DEFAULT_CATALOG_FILE_LIMIT_BYTES = 16 * 1024 * 1024
+
+export interface ReadOptions {
+  /** The largest file read; a larger one is refused. */
+  maxFileBytes?: number
+}
+
+/**
  * A catalog file's bytes. Anything but a regular file (or a link to one, as a
  * Kubernetes ConfigMap mounts them) is refused: reading a FIFO would wait for
  * a writer forever, holding a thread of the pool and the reload with it.
  */
-async function readRegularFile (path: string): Promise<Buffer> {
+async function readRegularFile (path: string, maxBytes: number): Promise<Buffer> {
   try {
-    if (!(await stat(path)).isFile()) throw new CatalogError(path, null, null, 'is not a regular file')
-    return await readFile(path)
+    const stats = await stat(path)
+    if (!stats.isFile()) throw new CatalogError(path, null, null, 'is not a regular file')
+    if (stats.size > maxBytes) throw tooLarge(path, maxBytes)
+    const bytes = await readFile(path)
+    // The file may have grown since stat.
+    if (bytes.length > maxBytes) throw tooLarge(path, maxBytes)
+    return bytes
   } catch (error) {
     if (error instanceof CatalogError) throw error
     throw new CatalogError(path, null, null, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
 }
 
-/** Reads and validates every catalog file in `dir`. */
-export async function loadCatalog (dir: string): Promise<Catalog> {
+function tooLarge (path: string, maxBytes: number): CatalogError {
+  return new CatalogError(path, null, null, `is larger than ${maxBytes} bytes; set CATALOG_FILE_LIMIT_BYTES to allow it`)
+}
+
+/** Every catalog file in `dir` (*.yaml, *.json), in name order, with its bytes' SHA-256. */
+export async function readCatalogFiles (dir: string, options: ReadOptions = {}): Promise<CatalogFile[]> {
   const absolute = resolve(dir)
+  const maxBytes = options.maxFileBytes ?? DEFAULT_CATALOG_FILE_LIMIT_BYTES
   let names: string[]
   try {
     names = (await readdir(absolute)).filter((name) => SOURCE_EXTENSIONS.some((extension) => name.endsWith(extension))).sort()
   } catch (error) {
     throw new CatalogError(absolute, null, null, `cannot read the catalog directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
-  const read = await Promise.all(names.map(async (name) => ({ name, bytes: await readRegularFile(join(absolute, name)) })))
+  const read = await Promise.all(names.map(async (name) => ({ name, bytes: await readRegularFile(join(absolute, name), maxBytes) })))
   // The thread pool hashes the bytes while this thread decodes them: a large
   // catalog boots faster, and the bytes are what the version stands for.
   const digests = Promise.all(read.map(async ({ bytes }) => Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')))
   const texts = read.map(({ bytes }) => bytes.toString('utf8'))
   const sha256 = await digests
-  return buildCatalog(read.map(({ name }, i) => ({ name, text: texts[i] as string, sha256: sha256[i] as string })), absolute)
+  return read.map(({ name }, i) => ({ name, text: texts[i] as string, sha256: sha256[i] as string }))
 }
 
-/** Validates parsed catalog files and builds the indexes. Pure: no file access. */
-export function buildCatalog (files: readonly CatalogFile[], dir: string): Catalog {
+/**
+ * A catalog's files parsed and checked against the schemas, not yet indexed:
+ * plain data, which a worker thread can hand to the thread that indexes it.
+ */
+export interface ParsedCatalog {
+  dir: string
+  taxonomy: TaxonomyFile
+  sources: Array<{ name: string, spec: SourceFile }>
+  /** Each file's name and SHA-256, for the version. */
+  digests: Array<{ name: string, sha256: string }>
+}
+
+/** Parses and validates catalog files against the schemas. Pure: no file access. */
+export function parseCatalogFiles (files: readonly CatalogFile[], dir: string): ParsedCatalog {
   const taxonomyFile = files.find((file) => file.name === TAXONOMY_FILE)
   if (taxonomyFile === undefined) throw new CatalogError(join(dir, TAXONOMY_FILE), null, null, 'the taxonomy file is missing')
   const sourceFiles = files.filter((file) => file.name !== TAXONOMY_FILE)
   if (sourceFiles.length === 0) throw new CatalogError(dir, null, null, 'no source files (*.yaml or *.json) besides the taxonomy')
+  return {
+    dir,
+    taxonomy: validated(TaxonomyFile, taxonomyFile, dir),
+    sources: sourceFiles.map((file) => ({ name: file.name, spec: validated(SourceFile, file, dir) })),
+    digests: files.map((file) => ({ name: file.name, sha256: file.sha256 ?? createHash('sha256').update(file.text).digest('hex') }))
+  }
+}
 
-  const taxonomy = buildTaxonomy(validated(TaxonomyFile, taxonomyFile, dir), join(dir, TAXONOMY_FILE))
+/** Reads and validates every catalog file in `dir`, and builds the indexes. */
+export async function loadCatalog (dir: string, options: ReadOptions = {}): Promise<Catalog> {
+  const absolute = resolve(dir)
+  return indexCatalog(parseCatalogFiles(await readCatalogFiles(absolute, options), absolute))
+}
+
+/** Validates catalog files and builds the indexes. Pure: no file access. */
+export function buildCatalog (files: readonly CatalogFile[], dir: string): Catalog {
+  return indexCatalog(parseCatalogFiles(files, dir))
+}
+
+/** Builds the indexes of a parsed catalog, checking what the schemas cannot (duplicates, overlaps, references). */
+export function indexCatalog (parsed: ParsedCatalog): Catalog {
+  const { dir } = parsed
+  const taxonomy = buildTaxonomy(parsed.taxonomy, join(dir, TAXONOMY_FILE))
   const policies = defaultPolicies(taxonomy)
   const sources = new Map<string, SourceIndex>()
   const allEntries: Entry[] = []
   const fingerprints: Fingerprint[] = []
   const byLowerName = new Map<string, Entry[]>()
-  for (const file of sourceFiles) {
-    const path = join(dir, file.name)
-    const spec = validated(SourceFile, file, dir)
-    if (file.name !== `${spec.id}.yaml` && file.name !== `${spec.id}.json`) {
+  for (const { name, spec } of parsed.sources) {
+    const path = join(dir, name)
+    if (name !== `${spec.id}.yaml` && name !== `${spec.id}.json`) {
       throw new CatalogError(path, null, 'id', `the file of source "${spec.id}" must be named ${spec.id}.yaml (or ${spec.id}.json)`)
     }
     if (sources.has(spec.id)) throw new CatalogError(path, null, 'id', `source "${spec.id}" is defined by two files`)
@@ -128,8 +182,8 @@ export function buildCatalog (files: readonly CatalogFile[], dir: string): Catal
 
   let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
-  for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) {
-    hash.update(file.name).update('\0').update(file.sha256 ?? createHash('sha256').update(file.text).digest('hex')).update('\0')
+  for (const file of [...parsed.digests].sort((a, b) => a.name.localeCompare(b.name))) {
+    hash.update(file.name).update('\0').update(file.sha256).update('\0')
   }
 
   return Object.freeze({

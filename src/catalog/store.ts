@@ -1,6 +1,5 @@
 // Holds the catalog in service. A request reads `current` once and keeps that
 // catalog to the end, so a reload never changes an answer half-way.
-import { loadCatalog } from './load.js'
 import type { Catalog } from './types.js'
 
 export type ReloadResult = { ok: true, catalog: Catalog } | { ok: false, error: Error }
@@ -17,12 +16,12 @@ export class CatalogStore {
   }
 
   /**
-   * Loads and validates the directory again; swaps it in only if it is valid
-   * and `accept`, given the new catalog and the one in service, throws nothing.
+   * Loads a catalog with `load`; swaps it in only if it loads, and `accept`,
+   * given the new catalog and the one in service, throws nothing.
    */
-  async reload (dir: string = this.#current.dir, accept: (next: Catalog, current: Catalog) => void = () => {}): Promise<ReloadResult> {
+  async reload (load: () => Promise<Catalog>, accept: (next: Catalog, current: Catalog) => void = () => {}): Promise<ReloadResult> {
     try {
-      const catalog = await loadCatalog(dir)
+      const catalog = await load()
       accept(catalog, this.#current)
       this.#current = catalog
       return { ok: true, catalog }

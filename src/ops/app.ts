@@ -54,7 +54,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 72_000
 
 export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const config = options.config ?? loadConfig()
-  const store = new CatalogStore(options.catalog ?? await loadCatalog(config.CATALOG_DIR))
+  const store = new CatalogStore(options.catalog ?? await loadCatalog(config.CATALOG_DIR, { maxFileBytes: config.CATALOG_FILE_LIMIT_BYTES }))
   const currentCatalog = (): Catalog => store.current
 
   const app = Fastify({
@@ -99,7 +99,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
   await app.register(lifecycle)
   await app.register(loadShedding, options.loadShedding ?? { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   await app.register(metrics, { currentCatalog })
-  await app.register(reload, { store, dir: config.CATALOG_DIR, allowSourceRemoval: config.CATALOG_ALLOW_SOURCE_REMOVAL === '1' })
+  await app.register(reload, { store, dir: config.CATALOG_DIR, allowSourceRemoval: config.CATALOG_ALLOW_SOURCE_REMOVAL === '1', maxFileBytes: config.CATALOG_FILE_LIMIT_BYTES })
 
   await app.register(healthRoutes, { draining: () => app.lifecycle.draining, lastReload: () => app.lastReload })
   await app.register(codesRoutes)

@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { StringEnum } from '../catalog/typebox.js'
 import { EngineSettings, readSettings } from '../engine/settings.js'
+import { DEFAULT_CATALOG_FILE_LIMIT_BYTES } from '../catalog/load.js'
 
 export { ConfigError } from '../engine/settings.js'
 
@@ -18,6 +19,12 @@ export const ConfigSchema = Type.Object({
   CATALOG_ALLOW_SOURCE_REMOVAL: StringEnum(['0', '1'], {
     default: '0',
     description: '1 to let a reload drop a source whose file is gone, else 0'
+  }),
+  CATALOG_FILE_LIMIT_BYTES: Type.Integer({
+    minimum: 1,
+    maximum: 2 ** 31 - 1,
+    default: DEFAULT_CATALOG_FILE_LIMIT_BYTES,
+    description: `the largest catalog file read, in bytes (1 to ${2 ** 31 - 1})`
   }),
   ...EngineSettings.properties,
   SHED_EVENT_LOOP_DELAY_MS: Type.Integer({

@@ -5,7 +5,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { CatalogError } from '../catalog/load.js'
+import { loadCatalogOffThread } from '../catalog/off-thread.js'
 import type { CatalogStore, ReloadResult } from '../catalog/store.js'
+import type { Catalog } from '../catalog/types.js'
 import type { LastReload } from '../http/routes/health.js'
 import './metrics.js'
 
@@ -25,7 +27,16 @@ export interface ReloadOptions {
   dir: string
   /** Whether a reload may drop a source whose file is gone (CATALOG_ALLOW_SOURCE_REMOVAL). */
   allowSourceRemoval: boolean
+  /** The largest catalog file a reload reads (CATALOG_FILE_LIMIT_BYTES). */
+  maxFileBytes: number
 }
+
+/**
+ * How long a reload may spend reading and validating the files, in its worker
+ * thread, before it is refused: a file on a hung network mount never holds the
+ * reload, or the next one, forever.
+ */
+export const RELOAD_TIMEOUT_MS = 30_000
 
 /** The longest refusal reason /readyz repeats. */
 const REASON_LIMIT = 500
@@ -49,12 +60,16 @@ function keepsEverySource (allowed: boolean) {
 }
 
 async function reload (app: FastifyInstance, options: ReloadOptions): Promise<void> {
-  const { store, dir } = options
+  const { store, dir, maxFileBytes } = options
   const accept = keepsEverySource(options.allowSourceRemoval)
+  // Closing abandons a reload in progress: shutdown never waits on one.
+  const closing = new AbortController()
+  app.addHook('onClose', async () => { closing.abort() })
+  const load = async (): Promise<Catalog> => await loadCatalogOffThread(dir, { maxFileBytes, timeoutMs: RELOAD_TIMEOUT_MS, signal: closing.signal })
   app.decorate('catalogStore', store)
   app.decorate('lastReload', null)
   app.decorate('reloadCatalog', async () => {
-    const result = await store.reload(dir, accept)
+    const result = await store.reload(load, accept)
     app.lastReload = result.ok
       ? { result: 'success', at: new Date().toISOString() }
       : { result: 'failure', at: new Date().toISOString(), reason: result.error.message.slice(0, REASON_LIMIT) }

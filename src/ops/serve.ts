@@ -61,7 +61,7 @@ export async function startService (options: StartOptions = {}): Promise<Fastify
   const env = options.env ?? process.env
   const loaded = loadConfig(env)
   const config = options.catalogDir === undefined ? loaded : { ...loaded, CATALOG_DIR: options.catalogDir }
-  const catalog = await loadCatalog(config.CATALOG_DIR)
+  const catalog = await loadCatalog(config.CATALOG_DIR, { maxFileBytes: config.CATALOG_FILE_LIMIT_BYTES })
 
   const app = await buildApp({ config, catalog })
   // SIGHUP reloads the catalog and SIGINT is handled below; close-with-grace would treat either as a stop signal.

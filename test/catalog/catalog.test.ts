@@ -1362,6 +1362,14 @@ test('each catalog file points editors at its schema', async (t) => {
   }
 })
 
+test('a catalog file larger than the bound is refused before it is read', async (t) => {
+  const dir = t.testdir({ 'taxonomy.yaml': await readFile(join(CATALOG_DIR, 'taxonomy.yaml'), 'utf8') })
+  const size = (await readFile(join(dir, 'taxonomy.yaml'))).length
+  await t.rejects(loadCatalog(dir, { maxFileBytes: size - 1 }),
+    { name: 'CatalogError', message: `${join(dir, 'taxonomy.yaml')}: is larger than ${size - 1} bytes; set CATALOG_FILE_LIMIT_BYTES to allow it` })
+  await t.rejects(loadCatalog(dir, { maxFileBytes: size }), { name: 'CatalogError', problem: 'no source files (*.yaml or *.json) besides the taxonomy' }, 'a file of exactly the bound is read')
+})
+
 test('a catalog name that is no regular file (a directory, a FIFO) is refused with a CatalogError, never read', async (t) => {
   const dir = t.testdir({ 'taxonomy.yaml': await readFile(join(CATALOG_DIR, 'taxonomy.yaml'), 'utf8'), 'x.yaml': {} })
   await t.rejects(loadCatalog(dir), { name: 'CatalogError', message: `${join(dir, 'x.yaml')}: is not a regular file` }, 'a directory named x.yaml')

@@ -2,13 +2,13 @@ import { test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { loadConfig, ConfigError } from '../../src/ops/config.js'
 
-test('defaults: PORT 8080, HOST 0.0.0.0, LOG_LEVEL info, CATALOG_DIR ./catalog, no source removal, MAX_RETRY_AFTER_S 120, SHED_EVENT_LOOP_DELAY_MS 500', async (t) => {
-  t.same(loadConfig({}), { PORT: 8080, HOST: '0.0.0.0', LOG_LEVEL: 'info', CATALOG_DIR: './catalog', CATALOG_ALLOW_SOURCE_REMOVAL: '0', MAX_RETRY_AFTER_S: 120, SHED_EVENT_LOOP_DELAY_MS: 500 })
+test('defaults: PORT 8080, HOST 0.0.0.0, LOG_LEVEL info, CATALOG_DIR ./catalog, no source removal, 16 MiB catalog files, MAX_RETRY_AFTER_S 120, SHED_EVENT_LOOP_DELAY_MS 500', async (t) => {
+  t.same(loadConfig({}), { PORT: 8080, HOST: '0.0.0.0', LOG_LEVEL: 'info', CATALOG_DIR: './catalog', CATALOG_ALLOW_SOURCE_REMOVAL: '0', CATALOG_FILE_LIMIT_BYTES: 16777216, MAX_RETRY_AFTER_S: 120, SHED_EVENT_LOOP_DELAY_MS: 500 })
 })
 
 test('environment values are read and converted', async (t) => {
-  const config = loadConfig({ PORT: '3000', HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', CATALOG_ALLOW_SOURCE_REMOVAL: '1', MAX_RETRY_AFTER_S: '7.5', SHED_EVENT_LOOP_DELAY_MS: '0' })
-  t.same(config, { PORT: 3000, HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', CATALOG_ALLOW_SOURCE_REMOVAL: '1', MAX_RETRY_AFTER_S: 7.5, SHED_EVENT_LOOP_DELAY_MS: 0 })
+  const config = loadConfig({ PORT: '3000', HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', CATALOG_ALLOW_SOURCE_REMOVAL: '1', CATALOG_FILE_LIMIT_BYTES: '1048576', MAX_RETRY_AFTER_S: '7.5', SHED_EVENT_LOOP_DELAY_MS: '0' })
+  t.same(config, { PORT: 3000, HOST: '127.0.0.1', LOG_LEVEL: 'debug', CATALOG_DIR: '/srv/catalog', CATALOG_ALLOW_SOURCE_REMOVAL: '1', CATALOG_FILE_LIMIT_BYTES: 1048576, MAX_RETRY_AFTER_S: 7.5, SHED_EVENT_LOOP_DELAY_MS: 0 })
 })
 
 test('an empty variable means the default', async (t) => {
@@ -23,6 +23,7 @@ test('a bad value throws one line naming the variable and what it must be', asyn
     [{ PORT: ' 80' }, 'Invalid PORT=" 80": must be a TCP port from 0 to 65535'],
     [{ LOG_LEVEL: 'loud' }, 'Invalid LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent'],
     [{ CATALOG_ALLOW_SOURCE_REMOVAL: 'yes' }, 'Invalid CATALOG_ALLOW_SOURCE_REMOVAL="yes": must be 1 to let a reload drop a source whose file is gone, else 0'],
+    [{ CATALOG_FILE_LIMIT_BYTES: '0' }, 'Invalid CATALOG_FILE_LIMIT_BYTES="0": must be the largest catalog file read, in bytes (1 to 2147483647)'],
     [{ MAX_RETRY_AFTER_S: '-1' }, 'Invalid MAX_RETRY_AFTER_S="-1": must be the longest upstream-requested wait, in seconds, still treated as retryable (0 to 86400)']
   ]
   for (const [env, message] of cases) {

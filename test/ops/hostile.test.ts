@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { build, CATALOG_DIR, startService } from '../helper.js'
 import {
-  answersCounted, badRetryAfter, catalogFifo, fiveHundreds, healthy, malformedRequests, MALFORMED_REQUESTS, merged, metricsScrapers,
+  answersCounted, badRetryAfter, catalogFifo, catalogReloads, fiveHundreds, healthy, malformedRequests, MALFORMED_REQUESTS, merged, metricsScrapers,
   nestedJson, normalClient, observed, overLimitBody, percentile, pipeliningFlood, problemViolation, prototypeKeys, record,
   threeAtOnce, total, type Observed
 } from '../../bench/attacks.js'
@@ -105,10 +105,10 @@ test('/metrics scrapers in a tight loop beside a normal client', async (t) => {
 // SIGTERM under pooled clients is npm run hostile's: clients that reconnect at
 // the instant errcat stops listening can meet a reset, which no test can
 // time away. test/ops/drain.test.ts holds the pooled-reuse promise exactly.
-test('errcat in its own process: a FIFO in its catalog is refused on SIGHUP', async (t) => {
+test('errcat in its own process: a FIFO, a file over the size bound and a removed source are refused on SIGHUP', async (t) => {
   const dir = join(t.testdir({}), 'catalog')
   cpSync(CATALOG_DIR, dir, { recursive: true })
-  const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', SHED_EVENT_LOOP_DELAY_MS: '0', LOG_LEVEL: 'info', CATALOG_DIR: dir }
+  const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', SHED_EVENT_LOOP_DELAY_MS: '0', LOG_LEVEL: 'info', CATALOG_DIR: dir, CATALOG_FILE_LIMIT_BYTES: String(1024 * 1024) }
   const service = await startService(t, [...process.execArgv, 'src/main.ts'], { env })
   const port = Number(new URL(service.address).port)
 
@@ -120,6 +120,14 @@ test('errcat in its own process: a FIFO in its catalog is refused on SIGHUP', as
     t.match(fifo.lastReload, { result: 'failure', reason: /is not a regular file/ }, '/readyz reports why')
   }
   t.same(fifo.violations, [], 'errcat keeps serving the last good catalog')
+
+  const reloads = await catalogReloads(port, { dir, reload: () => service.child.kill('SIGHUP'), logs: service.output }, { fileBytes: 1536 * 1024, waitMs: 20_000 })
+  t.match(reloads.lastReloads, [
+    { result: 'failure', reason: /zz-large\.yaml: is larger than 1048576 bytes/ },
+    { result: 'failure', reason: /would drop the source xerotier/ },
+    { result: 'success' }
+  ], 'the file over the bound and the removed source are refused; the restored catalog reloads')
+  t.same(reloads.violations, [], 'errcat keeps serving throughout')
 })
 
 test('the checks themselves: what is no RFC 9457 problem is caught, and counts add up', async (t) => {

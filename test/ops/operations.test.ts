@@ -143,6 +143,26 @@ test('a reload that would drop a whole source is refused unless CATALOG_ALLOW_SO
   }
 })
 
+test('a reload refuses a catalog file over CATALOG_FILE_LIMIT_BYTES; the last good catalog keeps serving', async (t) => {
+  const dir = await catalogCopy(t)
+  const { app } = await build(t, { config: { CATALOG_DIR: dir, CATALOG_FILE_LIMIT_BYTES: 64 * 1024 }, catalog: await loadCatalog(dir) })
+  const result = await app.reloadCatalog()
+  t.equal(result.ok, false)
+  t.match((await app.inject({ url: '/readyz' })).json().last_reload,
+    { result: 'failure', reason: /\/[a-z]+\.yaml: is larger than 65536 bytes; set CATALOG_FILE_LIMIT_BYTES to allow it$/ })
+  t.equal((await app.inject({ url: '/codes/scope_insufficient' })).statusCode, 200)
+})
+
+test('closing abandons a reload in progress: shutdown never waits on it', async (t) => {
+  const dir = await catalogCopy(t)
+  const { app } = await build(t, { config: { CATALOG_DIR: dir }, catalog: await loadCatalog(dir) })
+  const reloading = app.reloadCatalog()
+  await app.close()
+  const result = await reloading
+  t.equal(result.ok, false)
+  t.match(app.lastReload, { result: 'failure', reason: /the load was abandoned \(shutdown\)$/ })
+})
+
 test('under event-loop overload, requests are shed with a 503 problem and Retry-After; /healthz, /readyz and /metrics stay exempt', async (t) => {
   const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5, warmUpMs: 0 } })
   await app.ready()
