@@ -138,11 +138,16 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
 
 /** Codes some source's headers name (the text before any colon), after the body's own. */
 function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<Record<string, string>>): void {
+  const fromHeaders: string[] = []
   for (const name of catalog.codeHeaders) {
-    // A namespace before "#" is not the code: "ns.json10#FooError:http://..." names FooError.
-    const value = headers[name]?.split(':', 1)[0]?.trim().split('#').pop()
-    if (value !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(value) && !signals.codes.includes(value)) signals.codes.push(value)
+    // A namespace before "#" is not the code, nor what follows ":" or ";":
+    // "ns.json10#FooError:http://..." and "Legacy.FooError;Sender" name one code each.
+    const value = headers[name]?.split(/[:;]/, 1)[0]?.trim().split('#').pop()
+    if (value !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(value) && !fromHeaders.includes(value)) fromHeaders.push(value)
   }
+  // A code header names the error as the service means it, before any code in
+  // the body, as the SDKs of the services that send one read it.
+  if (fromHeaders.length > 0) signals.codes = [...fromHeaders, ...signals.codes.filter((code) => !fromHeaders.includes(code))]
 }
 
 const STANDARD_REQUEST_ID = ['x-request-id']

@@ -191,18 +191,30 @@ function parseSse (text: string): ParsedBody | null {
 /**
  * An XML error document, such as `<Error><Code>SlowDown</Code><Message>...</Message></Error>`,
  * read as a flat envelope of its Code, Message and RequestId elements (the
- * first of each), or null when it has no Code.
+ * first of each). Without a Code, a document whose root element holds a
+ * Message is named by that root, as in
+ * `<AccessDeniedException><Message>...</Message></AccessDeniedException>`.
+ * Null when neither names a code.
  */
 function parseXmlError (text: string): ParsedBody | null {
   const head = text.slice(0, SCAN_LIMIT)
-  const code = xmlElement(head, 'Code')
+  const message = xmlElement(head, 'Message')
+  const code = xmlElement(head, 'Code') ?? (message === null ? null : rootElementName(head))
   if (code === null || !/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/.test(code)) return null
   const envelope: Record<string, string> = { code }
-  const message = xmlElement(head, 'Message')
   if (message !== null) envelope.message = message
   const requestId = xmlElement(head, 'RequestId')
   if (requestId !== null) envelope.request_id = requestId
   return { ...empty, format: 'xml', json: envelope }
+}
+
+/** Root elements that hold an error rather than name one. */
+const XML_CONTAINERS = new Set(['error', 'errors', 'errorresponse', 'response', 'html'])
+
+/** The name of the first element after any XML declaration, unless it is a mere container. */
+function rootElementName (xml: string): string | null {
+  const root = /^\s*(?:<\?xml[^>]{0,256}\?>\s*)?<([A-Za-z][A-Za-z0-9_.-]{0,127})[\s>]/.exec(xml)?.[1]
+  return root === undefined || XML_CONTAINERS.has(root.toLowerCase()) ? null : root
 }
 
 function xmlElement (xml: string, name: string): string | null {

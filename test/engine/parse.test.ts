@@ -29,3 +29,14 @@ test('a body nested deeper than the limit is classified as text, in the route as
   const objects = nested(100_000, '{"a":', '}')
   t.equal(classify({ status: 429, body: objects, contentType: 'application/json' }, catalog).normalized_code, 'rate_limited')
 })
+
+test('an XML error names its code by <Code>, else by a root element that holds a <Message>', async (t) => {
+  t.same(parseBody('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Reduce your rate.</Message><RequestId>r1</RequestId></Error>', 'application/xml').json,
+    { code: 'SlowDown', message: 'Reduce your rate.', request_id: 'r1' })
+  t.same(parseBody('<AccessDeniedException>\n  <Message>Denied</Message>\n</AccessDeniedException>', null).json,
+    { code: 'AccessDeniedException', message: 'Denied' }, 'the root element names it')
+  t.same(parseBody('<?xml version="1.0" encoding="UTF-8"?>\n<ThrottlingException><Message>Slow down</Message></ThrottlingException>', 'text/xml').json,
+    { code: 'ThrottlingException', message: 'Slow down' }, 'after an XML declaration')
+  t.not(parseBody('<Error><Message>Something failed</Message></Error>', 'application/xml').format, 'xml', 'a container root names no code')
+  t.not(parseBody('<Thing><Name>x</Name></Thing>', 'application/xml').format, 'xml', 'a root without a Message names no code')
+})
