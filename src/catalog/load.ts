@@ -423,10 +423,13 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   })
 
   const byStatus = new Map<number, Entry>()
+  const statusesNamingCode = new Set<Entry>()
   const statusAt: Where = (i) => `statuses[${i}] (${JSON.stringify(spec.statuses?.[i]?.code)})`
   spec.statuses?.forEach((item, i) => {
     if (byStatus.has(item.http_status)) throw new CatalogError(path, statusAt(i), 'http_status', 'appears twice in this source')
-    byStatus.set(item.http_status, toEntry(item, 'status', statusAt, i, item.code))
+    const entry = toEntry(item, 'status', statusAt, i, item.code)
+    byStatus.set(item.http_status, entry)
+    if (item.status_is_code === true) statusesNamingCode.add(entry)
   })
 
   return Object.freeze({
@@ -446,11 +449,13 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     byType,
     byLowerType: freezeLists(byLowerType),
     byStatus,
+    statusesNamingCode: Object.freeze(statusesNamingCode),
     patterns: Object.freeze(patterns),
     templates: templateIndex,
     messageHints,
     unlistedCodes: spec.unlisted_codes?.is ?? null,
     codeHeaders: Object.freeze([...spec.code_headers ?? []]),
+    bodyCodeMarks: Object.freeze([...spec.body_code_marks ?? []]),
     requestIdHeaders: Object.freeze([...spec.request_id_headers ?? []]),
     shouldRetryHeaders: Object.freeze([...spec.should_retry_headers ?? []]),
     rateLimitResets: Object.freeze((spec.rate_limit_resets ?? []).map((reset) => Object.freeze({ ...reset }))),

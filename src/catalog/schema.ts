@@ -144,7 +144,10 @@ export type PatternRuleFile = Static<typeof PatternRuleFile>
 export const StatusRuleFile = Type.Object({
   code: NonEmpty,
   ...EntryCommon,
-  http_status: HttpStatus
+  http_status: HttpStatus,
+  status_is_code: Type.Optional(Type.Boolean({
+    description: 'The platform names this error by the status itself (as Cloudflare does its 52x), so an answer from this rule names the code even when the body does not.'
+  }))
 }, { additionalProperties: false })
 export type StatusRuleFile = Static<typeof StatusRuleFile>
 
@@ -237,6 +240,11 @@ export const SourceFile = Type.Object({
     description: 'service: an API or platform; proxy: a proxy, CDN or load balancer in front of one, whose own errors are not the service\'s.'
   })),
   fingerprints: Type.Optional(Type.Array(FingerprintFile, { minItems: 1 })),
+  body_code_marks: Type.Optional(Type.Array(NonEmpty, {
+    minItems: 1,
+    maxItems: 16,
+    description: 'Texts after which a body from this source names its code, such as "errorCode:" in a page\'s script; read only once the source is known.'
+  })),
   code_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose value names the error code (the text before any colon).' })),
   request_id_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers that carry the source\'s request id, most specific first.' })),
   should_retry_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose true or false says whether the source wants the call repeated, as x-should-retry does.' })),

@@ -38,6 +38,8 @@ export interface SourceIndex {
   /** Type rules by lowercased type. */
   byLowerType: ReadonlyMap<string, readonly Entry[]>
   byStatus: ReadonlyMap<number, Entry>
+  /** The status rules whose status is itself the platform's code (status_is_code). */
+  statusesNamingCode: ReadonlySet<Entry>
   patterns: readonly PatternRule[]
   templates: TemplateIndex
   /** The hints of the entries that have any. */
@@ -46,6 +48,8 @@ export interface SourceIndex {
   unlistedCodes: ValueKind | null
   /** Headers whose value names the error code. */
   codeHeaders: readonly string[]
+  /** Texts after which its bodies name their code. */
+  bodyCodeMarks: readonly string[]
   /** Headers that carry the source's request id. */
   requestIdHeaders: readonly string[]
   /** Headers whose true or false says whether to repeat the call, besides x-should-retry. */

@@ -89,6 +89,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}`, generic: false }
     : sourceByFingerprint(catalog, { body: parsed, headers, status })
 
+  if (detected.source !== null) addMarkedCodes(catalog.sources.get(detected.source) as SourceIndex, signals, parsed.raw)
   const match = refineContextWindow(findMatch(catalog, signals, status, hinted, detected), signals.message, status)
   const taxonomy = catalog.taxonomy.get(match.normalized)
   const statusDefault = normalizedForStatus(status)
@@ -148,6 +149,22 @@ function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<R
   // A code header names the error as the service means it, before any code in
   // the body, as the SDKs of the services that send one read it.
   if (fromHeaders.length > 0) signals.codes = [...fromHeaders, ...signals.codes.filter((code) => !fromHeaders.includes(code))]
+}
+
+/** A code written right after a mark: digits or an identifier. */
+const MARKED_CODE = /^\s{0,4}([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/
+
+/**
+ * Codes the known source writes after its marks in the body, such as a page's
+ * "errorCode:1015", after the envelope's codes; the first place of each mark.
+ */
+function addMarkedCodes (index: SourceIndex, signals: Signals, raw: string): void {
+  for (const mark of index.bodyCodeMarks) {
+    const at = raw.indexOf(mark)
+    if (at === -1) continue
+    const code = MARKED_CODE.exec(raw.slice(at + mark.length, at + mark.length + 68))?.[1]
+    if (code !== undefined && !signals.codes.includes(code)) signals.codes.push(code)
+  }
 }
 
 const STANDARD_REQUEST_ID = ['x-request-id']
@@ -258,8 +275,12 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
 
   // 7. The HTTP status: the source's own guidance for it, else the generic mapping.
   if (status !== null) {
-    const guidance = source !== null ? (catalog.sources.get(source) as SourceIndex).byStatus.get(status) : undefined
-    if (guidance !== undefined) return withRawCode(fromEntry(guidance, 'status', `status ${status} (${guidance.source})`), rawCode)
+    const index = source !== null ? catalog.sources.get(source) as SourceIndex : undefined
+    const guidance = index?.byStatus.get(status)
+    if (index !== undefined && guidance !== undefined) {
+      const named = index.statusesNamingCode.has(guidance) ? guidance.code : null
+      return withRawCode(fromEntry(guidance, 'status', `status ${status} (${guidance.source})`), rawCode ?? named)
+    }
     const normalized = normalizedForStatus(status)
     if (normalized !== null) return { entry: null, normalized, matchedBy: 'status', source, code: rawCode, params: {}, evidence: `status ${status}` }
   }
