@@ -1,6 +1,7 @@
 // Reads an upstream error body without trusting it: JSON when it parses,
 // SSE data payloads, an HTML page's title, or plain text. Every scan is
 // bounded and linear; nothing walks a parsed value recursively.
+import { parseObjectLiteral } from './literal.js'
 import { JSON_DEPTH_LIMIT, SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
 
 export type BodyFormat = 'json' | 'sse' | 'html' | 'xml' | 'text' | 'empty'
@@ -47,6 +48,10 @@ function parseText (body: string, contentType: string | null | undefined): Parse
       const salvaged = salvageTruncatedJson(trimmed)
       if (salvaged !== null) return { ...empty, format: 'json', json: salvaged }
     }
+  }
+  if (first !== '<') {
+    const sdk = parseSdkErrorText(trimmed)
+    if (sdk !== null) return sdk
   }
   if (first === '<' || type.includes('xml')) {
     const xml = parseXmlError(trimmed)
@@ -186,6 +191,27 @@ function parseSse (text: string): ParsedBody | null {
   const json = tryJson(chosen)
   if (json.ok) return { ...empty, format: 'sse', json: json.value, sseEvents }
   return { ...empty, format: 'sse', text: firstLine(chosen), sseEvents }
+}
+
+/** An SDK's lead before the body it prints: "Error code: 429 - ", "429 Too Many Requests ". */
+const SDK_LEAD = /(?:^|[^\d])([45]\d\d)(?: [A-Z][A-Za-z -]{1,40})? ?-? ?$/
+/** How far into the text the printed body may start. */
+const SDK_LEAD_LIMIT = 256
+
+/**
+ * An SDK's exception text, as people paste it from logs: a lead naming the
+ * status, then the error body as the SDK printed it (JSON, a Python dict repr,
+ * a JavaScript object literal), read as that body.
+ * `openai.RateLimitError: Error code: 429 - {'error': {...}}` is one.
+ */
+function parseSdkErrorText (text: string): ParsedBody | null {
+  const open = text.indexOf('{')
+  if (open <= 0 || open > SDK_LEAD_LIMIT) return null
+  const lead = SDK_LEAD.exec(text.slice(0, open))
+  if (lead === null) return null
+  const literal = parseObjectLiteral(text.slice(open, open + SCAN_LIMIT), 0, JSON_DEPTH_LIMIT)
+  if (!literal.ok) return null
+  return { ...empty, format: 'json', json: literal.value, statusHint: Number(lead[1]) }
 }
 
 /**
