@@ -383,8 +383,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   const entryAt: Where = (i) => `entries[${i}] (${JSON.stringify(spec.entries[i]?.code)})`
   spec.entries.forEach((item, i) => {
     if (byCode.has(item.code)) throw new CatalogError(path, entryAt(i), 'code', 'appears twice in this source')
-    if (item.message !== undefined && item.template !== undefined) throw new CatalogError(path, entryAt(i), 'template', 'an entry has a message or a template, not both')
-    const kind: EntryKind = item.template !== undefined ? 'template' : item.message !== undefined ? 'message' : 'code'
+    const kind: EntryKind = item.message !== undefined ? 'message' : item.template !== undefined ? 'template' : 'code'
     const entry = toEntry(item, kind, entryAt, i, item.code)
     byCode.set(entry.code, entry)
     push(byLowerCode, entry.code.toLowerCase(), entry)

@@ -106,7 +106,9 @@ const EntryCommon = {
 /**
  * One error of a platform. `code` is the platform's exact spelling, or for
  * message-only platforms a stable slug. `message` is an exact message;
- * `template` is a message with `{name}` placeholders.
+ * `template` is a message with `{name}` placeholders. An entry has both when
+ * the platform sends one error in two forms, as Cloudflare sends 1102 as
+ * `error code: 1102` text and as a page titled by a template.
  */
 export const EntryFile = Type.Object({
   code: NonEmpty,

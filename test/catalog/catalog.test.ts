@@ -1252,21 +1252,6 @@ test('loadCatalog rejects a broken catalog with one CatalogError naming file, en
     })
   })
 
-  t.test('an entry with both a message and a template', async (t) => {
-    const dir = await copyCatalog(t.testdir())
-    let at = -1
-    await editYaml<YamlSource>(dir, 'onecli.yaml', (data) => {
-      at = indexOfCode(data.entries, 'app_provider_unknown')
-      ;(data.entries[at] as YamlItem).message = 'Unknown provider'
-    })
-    expectError(t, await loadError(dir), {
-      file: join(dir, 'onecli.yaml'),
-      entry: `entries[${at}] ("app_provider_unknown")`,
-      field: 'template',
-      problem: 'an entry has a message or a template, not both'
-    })
-  })
-
   t.test('the same message on two entries', async (t) => {
     const dir = await copyCatalog(t.testdir())
     let at = -1
@@ -1378,4 +1363,12 @@ test('a catalog name that is no regular file (a directory, a FIFO) is refused wi
   const made = spawnSync('mkfifo', [join(fifoDir, 'y.yaml')])
   if (made.status !== 0) return
   await t.rejects(loadCatalog(fifoDir), { name: 'CatalogError', message: `${join(fifoDir, 'y.yaml')}: is not a regular file` }, 'a FIFO named y.yaml: refused, not waited on')
+})
+
+test('an entry may hold a message and a template, when the platform sends one error in both forms', async (t) => {
+  const cloudflare = (await bundledCatalog()).sources.get('cloudflare')
+  const entry = cloudflare?.byCode.get('1102')
+  t.equal(entry?.kind, 'message', 'the exact message is its kind')
+  t.equal(cloudflare?.byMessage.get('error code: 1102'), entry, 'its message finds it')
+  t.equal(cloudflare?.templates.match('Worker exceeded resource limits | example.com | Cloudflare')?.template.entry, entry, 'so does its template')
 })
