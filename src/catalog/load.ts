@@ -455,6 +455,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     unlistedCodes: spec.unlisted_codes?.is ?? null,
     codeHeaders: Object.freeze([...spec.code_headers ?? []]),
     bodyCodeMarks: Object.freeze([...spec.body_code_marks ?? []]),
+    bodyCodePaths: Object.freeze((spec.body_code_paths ?? []).map((path) => Object.freeze(path.split('.')))),
     requestIdHeaders: Object.freeze([...spec.request_id_headers ?? []]),
     shouldRetryHeaders: Object.freeze([...spec.should_retry_headers ?? []]),
     rateLimitResets: Object.freeze((spec.rate_limit_resets ?? []).map((reset) => Object.freeze({ ...reset }))),

@@ -247,6 +247,11 @@ export const SourceFile = Type.Object({
     maxItems: 16,
     description: 'Texts after which a body from this source names its code, such as "errorCode:" in a page\'s script; read only once the source is known.'
   })),
+  body_code_paths: Type.Optional(Type.Array(BodyPath, {
+    minItems: 1,
+    maxItems: 16,
+    description: 'Paths where a JSON body from this source names its code outside the usual error envelope, such as promptFeedback.blockReason; a path through a list reads its first item. Read only once the source is known.'
+  })),
   code_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose value names the error code (the text before any colon).' })),
   request_id_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers that carry the source\'s request id, most specific first.' })),
   should_retry_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose true or false says whether the source wants the call repeated, as x-should-retry does.' })),

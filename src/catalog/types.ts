@@ -50,6 +50,8 @@ export interface SourceIndex {
   codeHeaders: readonly string[]
   /** Texts after which its bodies name their code. */
   bodyCodeMarks: readonly string[]
+  /** Paths (split at their dots) where its JSON bodies name their code outside the envelope. */
+  bodyCodePaths: readonly (readonly string[])[]
   /** Headers that carry the source's request id. */
   requestIdHeaders: readonly string[]
   /** Headers whose true or false says whether to repeat the call, besides x-should-retry. */

@@ -6,9 +6,9 @@ import { codesIgnoringCase } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { TemplateIndex } from '../catalog/templates.js'
 import type { Catalog, Entry, RateLimitReset, SourceIndex } from '../catalog/types.js'
-import { parseBody } from './parse.js'
+import { pageText, parseBody, type ParsedBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
-import { isKind, sourceByFingerprint, type SourceDecision } from './fingerprint.js'
+import { isKind, sourceByFingerprint, valueAt, type SourceDecision } from './fingerprint.js'
 import { readUpstreamHeaders, type HeadersLike } from './headers.js'
 import { matchMessagePattern } from './message-patterns.js'
 import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
@@ -89,7 +89,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}`, generic: false }
     : sourceByFingerprint(catalog, { body: parsed, headers, status })
 
-  if (detected.source !== null) addMarkedCodes(catalog.sources.get(detected.source) as SourceIndex, signals, parsed.raw)
+  if (detected.source !== null) addMarkedCodes(catalog.sources.get(detected.source) as SourceIndex, signals, parsed)
   const match = refineContextWindow(findMatch(catalog, signals, status, hinted, detected), signals.message, status)
   const taxonomy = catalog.taxonomy.get(match.normalized)
   const statusDefault = normalizedForStatus(status)
@@ -106,7 +106,14 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     // is a Unix time at one API and a number of seconds at another.
     resets: resetsFor(catalog, sourceIndex, detected.candidates),
     shouldRetryHeaders: sourceIndex?.shouldRetryHeaders ?? [],
-    body: { retryAfter: signals.retryAfter, retryDelay: signals.retryDelay, message: signals.message, retryStrategy: signals.retryStrategy, retryable: signals.retryable },
+    body: {
+      retryAfter: signals.retryAfter,
+      retryDelay: signals.retryDelay,
+      message: signals.message,
+      pageText: parsed.format === 'html' ? pageText(parsed.raw) : null,
+      retryStrategy: signals.retryStrategy,
+      retryable: signals.retryable
+    },
     status,
     maxRetryAfterS: options.maxRetryAfterS ?? DEFAULT_MAX_RETRY_AFTER_S,
     now: options.now ?? Date.now()
@@ -153,17 +160,25 @@ function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<R
 
 /** A code written right after a mark: digits or an identifier. */
 const MARKED_CODE = /^\s{0,4}([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/
+/** A code at a path: an identifier, never a sentence. */
+const PATH_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/
 
 /**
- * Codes the known source writes after its marks in the body, such as a page's
- * "errorCode:1015", after the envelope's codes; the first place of each mark.
+ * Codes the known source writes outside the envelope, after the envelope's
+ * codes: after its marks in the body, such as a page's "errorCode:1015" (the
+ * first place of each mark), and at its own paths in a JSON body.
  */
-function addMarkedCodes (index: SourceIndex, signals: Signals, raw: string): void {
-  for (const mark of index.bodyCodeMarks) {
-    const at = raw.indexOf(mark)
-    if (at === -1) continue
-    const code = MARKED_CODE.exec(raw.slice(at + mark.length, at + mark.length + 68))?.[1]
+function addMarkedCodes (index: SourceIndex, signals: Signals, parsed: ParsedBody): void {
+  const add = (code: string | undefined): void => {
     if (code !== undefined && !signals.codes.includes(code)) signals.codes.push(code)
+  }
+  for (const mark of index.bodyCodeMarks) {
+    const at = parsed.raw.indexOf(mark)
+    if (at !== -1) add(MARKED_CODE.exec(parsed.raw.slice(at + mark.length, at + mark.length + 68))?.[1])
+  }
+  for (const path of index.bodyCodePaths) {
+    const value = valueAt(parsed.json, path)
+    if (typeof value === 'string' && PATH_CODE.test(value)) add(value)
   }
 }
 

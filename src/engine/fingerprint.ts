@@ -42,10 +42,15 @@ export function isKind (kind: ValueKind, value: unknown): boolean {
   return kindTests[kind](value)
 }
 
-/** The value at a path of own properties of JSON objects, or undefined. */
-function at (json: unknown, path: readonly string[]): unknown {
+/**
+ * The value at a path of own properties of JSON objects, or undefined. A path
+ * through a list reads its first item, as `candidates.finishReason` reads the
+ * first candidate's.
+ */
+export function valueAt (json: unknown, path: readonly string[]): unknown {
   let value = json
   for (const key of path) {
+    if (Array.isArray(value)) value = value[0]
     if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined
     value = (value as Record<string, unknown>)[key]
   }
@@ -76,7 +81,7 @@ function compile (condition: Condition): Predicate {
     read = (response) => response.headers[name]?.toLowerCase()
   } else {
     const path = condition.path
-    read = (response) => at(response.body.json, path)
+    read = (response) => valueAt(response.body.json, path)
   }
   switch (condition.test) {
     case 'is': {

@@ -43,6 +43,8 @@ export const FIELD_LIMIT = 4096
 export const MESSAGE_SCAN_LIMIT = 4096
 /** How much of a message an entry's message hints look at. */
 export const HINT_SCAN_LIMIT = 1024
+/** How much of an HTML page's visible text is read for a delay it states. */
+export const PAGE_TEXT_LIMIT = 1024
 /** How many distinct event names of an SSE stream are kept. */
 export const SSE_EVENT_NAMES_LIMIT = 16
 

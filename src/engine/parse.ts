@@ -2,7 +2,7 @@
 // SSE data payloads, an HTML page's title, or plain text. Every scan is
 // bounded and linear; nothing walks a parsed value recursively.
 import { parseObjectLiteral } from './literal.js'
-import { JSON_DEPTH_LIMIT, SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
+import { JSON_DEPTH_LIMIT, PAGE_TEXT_LIMIT, SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
 
 export type BodyFormat = 'json' | 'sse' | 'html' | 'xml' | 'text' | 'empty'
 
@@ -202,7 +202,7 @@ const SDK_LEAD_LIMIT = 256
  * An SDK's exception text, as people paste it from logs: a lead naming the
  * status, then the error body as the SDK printed it (JSON, a Python dict repr,
  * a JavaScript object literal), read as that body.
- * `openai.RateLimitError: Error code: 429 - {'error': {...}}` is one.
+ * `RateLimitError: Error code: 429 - {'error': {...}}` is one.
  */
 function parseSdkErrorText (text: string): ParsedBody | null {
   const open = text.indexOf('{')
@@ -260,6 +260,32 @@ function parseHtml (text: string): ParsedBody | null {
   const title = elementText(head, lower, 'title') ?? elementText(head, lower, 'h1')
   if (title === null && !lower.includes('<html') && !lower.includes('<!doctype')) return null
   return { ...empty, format: 'html', text: title, statusHint: leadingStatus(title) }
+}
+
+/** Elements whose content is no text a reader sees. */
+const HIDDEN_ELEMENTS = ['style', 'script']
+
+/**
+ * The text a reader sees on an HTML page, tags, styles and scripts left out,
+ * up to `limit` characters: where a page such as "Please try again in 30
+ * seconds." says more than its title. One pass with indexOf.
+ */
+export function pageText (html: string, limit = PAGE_TEXT_LIMIT): string {
+  const lower = html.toLowerCase()
+  let text = ''
+  let at = 0
+  // Markup leaves runs of spaces that collapse later: gather more than the limit.
+  while (at < html.length && text.length < limit * 4) {
+    const open = html.indexOf('<', at)
+    text += html.slice(at, open === -1 ? html.length : open)
+    if (open === -1) break
+    const hidden = HIDDEN_ELEMENTS.find((name) => lower.startsWith(name, open + 1))
+    const close = hidden === undefined ? html.indexOf('>', open) : lower.indexOf(`</${hidden}`, open)
+    if (close === -1) break
+    at = hidden === undefined ? close + 1 : Math.max(close + 1, html.indexOf('>', close) + 1)
+    text += ' '
+  }
+  return decodeEntities(text.replace(/\s+/g, ' ').trim()).slice(0, limit)
 }
 
 function elementText (html: string, lower: string, tag: string): string | null {

@@ -16,6 +16,8 @@ export interface BodyHints {
   retryDelay: string | null
   /** The upstream's message, which may name a delay ("Please try again in 1.146s"). */
   message: string | null
+  /** An HTML page's visible text, which may name a delay its title does not. */
+  pageText: string | null
   /** The body's own backoff advice. */
   retryStrategy: { initialDelayMs: number | null, maxDelayMs: number | null } | null
   /** The body's `retryable` flag. */
@@ -109,16 +111,16 @@ const MESSAGE_DELAY = /\b(?:try again|retry|will reset)(?: after| in)(?: about)?
 const MESSAGE_DURATION = /\b(?:try again|retry) in ((?:\d{1,9}h)?(?:\d{1,9}m)?\d{1,9}(?:\.\d{1,9})?(?:ms|s))\b/i
 const MESSAGE_UNITS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 }
 
-function messageDelay (message: string): RequestedDelay | null {
+function messageDelay (message: string, where: 'message' | 'page text'): RequestedDelay | null {
   const head = message.slice(0, 1024)
   const duration = MESSAGE_DURATION.exec(head)
   if (duration !== null) {
     const ms = parseDuration(duration[1] as string)
-    if (ms !== null) return { ms, evidence: `message "${duration[0]}"`, from: 'the message' }
+    if (ms !== null) return { ms, evidence: `${where} "${duration[0]}"`, from: `the ${where}` }
   }
   const match = MESSAGE_DELAY.exec(head)
   if (match === null) return null
-  return { ms: Number(match[1]) * (MESSAGE_UNITS[(match[2] as string).toLowerCase()] ?? 1000), evidence: `message "${match[0]}"`, from: 'the message' }
+  return { ms: Number(match[1]) * (MESSAGE_UNITS[(match[2] as string).toLowerCase()] ?? 1000), evidence: `${where} "${match[0]}"`, from: `the ${where}` }
 }
 
 /** The IETF RateLimit header's `t` (or an earlier draft's `reset`), in seconds. */
@@ -154,7 +156,8 @@ function resetDelay (context: RetryContext): RequestedDelay | null {
  * The delay the upstream asked for, by the first hint present in this order:
  * retry-after-ms, x-ms-retry-after-ms, Retry-After (delay-seconds or an
  * HTTP-date), RateLimit (t=) or RateLimit-Reset, a RetryInfo retryDelay in
- * the body, the body's retry_after, a delay the message states, and, on a
+ * the body, the body's retry_after, a delay the message (else an HTML page's
+ * text) states, and, on a
  * 429, when the rate limits reset. A hint that does not parse is skipped and
  * named in `ignored`.
  */
@@ -191,7 +194,8 @@ export function requestedDelay (context: RetryContext): { delay: RequestedDelay 
   if (body.retryAfter !== null && body.retryAfter.seconds >= 0) {
     return { delay: { ms: body.retryAfter.seconds * 1000, evidence: `body ${body.retryAfter.field} ${body.retryAfter.seconds}`, from: `the body's ${body.retryAfter.field}` }, ignored }
   }
-  const stated = body.message === null ? null : messageDelay(body.message)
+  const stated = (body.message === null ? null : messageDelay(body.message, 'message')) ??
+    (body.pageText === null ? null : messageDelay(body.pageText, 'page text'))
   if (stated !== null) return { delay: stated, ignored }
   if (context.status === 429 || context.normalized === 'rate_limited') {
     const reset = resetDelay(context)

@@ -70,7 +70,10 @@ test('each kind of condition', async (t) => {
   t.equal(fromBody(catalog, '{"problem":{"code":"NO_SUCH","kind":null}}'), null, 'null is present')
   t.equal(fromBody(catalog, '{"problem":{"code":"NO_SUCH","detail":3}}'), null, 'is_not')
   t.equal(fromBody(catalog, '{"problem":{"code":"no_such"}}'), null, 'upper_snake is uppercase')
-  t.equal(fromBody(catalog, '[{"kind":"x"}]'), null, 'paths read objects, not arrays')
+  t.equal(fromBody(catalog, '[{"kind":"x"}]'), 'equals', 'a path through a list reads its first item')
+  t.equal(fromBody(catalog, '[{"kind":"y"},{"kind":"x"}]'), null, 'and only its first')
+  t.equal(fromBody(catalog, '{"problem":[{"code":"NO_SUCH"}]}'), 'nested', 'inside the body too')
+  t.equal(fromBody(catalog, '[]'), null, 'an empty list holds nothing')
   t.equal(fromBody(catalog, '{"problem":"NO_SUCH"}'), null, 'a path through a string is no path')
   t.equal(sourceByFingerprint(catalog, view('event: failure\ndata: {"x":1}\n\n', 'text/event-stream')).source, 'stream')
   t.equal(sourceByFingerprint(catalog, view('event: message\ndata: {"x":1}\n\n', 'text/event-stream')).source, null)
@@ -222,4 +225,19 @@ test('another source\'s message template never overrides the source a fingerprin
   // With no source detected, the template still names OneCLI.
   const bare = classify({ status: 400, contentType: 'text/plain', body: 'apiKey is required' }, catalog)
   t.match(bare, { source: 'onecli', code: 'app_credential_field_required', matched_by: 'message_template' })
+})
+
+test('a source\'s body code paths are read once it is known, for identifiers only', async (t) => {
+  const catalog = catalogOf(source('blocks', `body_code_paths: [feedback.reason, outcomes.reason]
+fingerprints:
+  - evidence: a feedback object
+    strength: mark
+    all: [{ path: feedback, is: object }]`), source('other', ''))
+  const classified = (body: unknown, hint?: string) =>
+    classify({ status: 200, body: JSON.stringify(body), contentType: 'application/json', ...(hint === undefined ? {} : { source: hint }) }, catalog)
+  t.match(classified({ feedback: { reason: 'blocks_only' } }), { source: 'blocks', code: 'blocks_only', matched_by: 'code' })
+  t.match(classified({ feedback: {}, outcomes: [{ reason: 'blocks_only' }, { reason: 'x' }] }), { source: 'blocks', code: 'blocks_only' }, 'through a list, its first item')
+  t.match(classified({ feedback: { reason: 'not a code at all' } }), { source: 'blocks', code: null }, 'a sentence is no code')
+  t.match(classified({ feedback: { reason: 7 } }), { source: 'blocks', code: null }, 'nor a number')
+  t.match(classified({ outcomes: [{ reason: 'blocks_only' }] }, 'other'), { source: 'other', code: null }, 'another source\'s paths are not read')
 })

@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import { classify } from '../../src/engine/classify.js'
 import { JSON_DEPTH_LIMIT } from '../../src/engine/limits.js'
-import { jsonNestsDeeperThan, parseBody } from '../../src/engine/parse.js'
+import { jsonNestsDeeperThan, pageText, parseBody } from '../../src/engine/parse.js'
 import { bundledCatalog } from '../helper.js'
 
 const nested = (depth: number, open = '[', close = ']') => open.repeat(depth) + close.repeat(depth)
@@ -39,4 +39,14 @@ test('an XML error names its code by <Code>, else by a root element that holds a
     { code: 'ThrottlingException', message: 'Slow down' }, 'after an XML declaration')
   t.not(parseBody('<Error><Message>Something failed</Message></Error>', 'application/xml').format, 'xml', 'a container root names no code')
   t.not(parseBody('<Thing><Name>x</Name></Thing>', 'application/xml').format, 'xml', 'a root without a Message names no code')
+})
+
+test('an HTML page\'s visible text leaves out tags, styles and scripts, within its bound', async (t) => {
+  const page = '<html><head><title>Error</title><style>p{margin:0}</style><script>var wait = "retry in 1s"</script></head>' +
+    '<body><p><b>502.</b> <ins>That&#39;s an error.</ins><p>Please try again in 30 seconds.</body></html>'
+  t.equal(pageText(page), 'Error 502. That\'s an error. Please try again in 30 seconds.')
+  t.equal(pageText('<p>' + 'word '.repeat(1000) + '</p>', 20), 'word word word word ')
+  t.equal(pageText('<style>never closed ' + 'x'.repeat(10_000)), '', 'an unclosed style hides the rest')
+  t.equal(pageText('text <unclosed tag'), 'text', 'an unclosed tag ends the text')
+  t.equal(pageText('<STYLE>a{}</STYLE>Shown'), 'Shown', 'tag names in any case')
 })
