@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { renderProblem } from '../engine/text.js'
 import { prefersText, sendText } from './negotiation.js'
-import { buildProblem, PROBLEM_CONTENT_TYPE, problemForStatus, ProblemError, PROBLEMS, problemType, sendProblem, type Problem } from './problems.js'
+import { buildProblem, PROBLEM_CONTENT_TYPE, problemForStatus, ProblemError, PROBLEMS, problemType, sendProblem, type Problem, type ProblemKind } from './problems.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
 
 /** A problem as application/problem+json, or as text for a client that prefers it (`?format=text`, Accept: text/plain). */
@@ -89,13 +89,23 @@ export interface ClientError {
  * the answer written, or null when the socket was already gone.
  */
 export function answerClientError (error: ClientError, socket: Duplex): Problem | null {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return null
+  if (error.code === 'ECONNRESET') return null
   const kind = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
     ? PROBLEMS.requestTimeout
     : error.code === 'HPE_HEADER_OVERFLOW' ? PROBLEMS.headersTooLarge : PROBLEMS.badRequest
   const detail = kind === PROBLEMS.requestTimeout
     ? 'The request did not arrive in time; send it whole, on a new connection.'
     : kind === PROBLEMS.headersTooLarge ? 'The request\'s headers are too large.' : 'The request is not valid HTTP/1.1.'
+  return answerOnSocket(kind, detail, socket)
+}
+
+/** Answers a CONNECT request, which Node hands over without a response to write: errcat is no proxy. */
+export function answerConnect (socket: Duplex): Problem | null {
+  return answerOnSocket(PROBLEMS.badRequest, 'errcat is not a proxy: it does not take CONNECT.', socket)
+}
+
+function answerOnSocket (kind: ProblemKind, detail: string, socket: Duplex): Problem | null {
+  if (socket.destroyed) return null
   const problem: Problem = { type: problemType(kind), title: kind.title, status: kind.status, detail, instance: '', request_id: randomUUID() }
   if (socket.writable) {
     const body = JSON.stringify(problem)

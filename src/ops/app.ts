@@ -1,6 +1,7 @@
 // The application factory: builds errcat without listening, so tests use
 // app.inject and the server only listens and shuts down. Cross-cutting
 // plugins first, then the routes, in this visible order.
+import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
@@ -9,7 +10,8 @@ import { CatalogStore } from '../catalog/store.js'
 import type { Catalog } from '../catalog/types.js'
 import { BODY_LIMIT_BYTES, CODE_LENGTH_LIMIT } from '../engine/limits.js'
 import { methodNotAllowed } from '../http/method-not-allowed.js'
-import problemHandling, { answerClientError, frameworkErrors } from '../http/problem-handling.js'
+import problemHandling, { answerClientError, answerConnect, frameworkErrors } from '../http/problem-handling.js'
+import type { Problem } from '../http/problems.js'
 import requestContext from '../http/request-context.js'
 import { requestIdFor } from '../http/request-id.js'
 import { sharedSchemas } from '../http/schemas.js'
@@ -24,7 +26,7 @@ import { CLIENT_ERROR_ROUTE, loggerOptions } from './logging.js'
 import lifecycle from './lifecycle.js'
 import loadShedding, { type LoadSheddingOptions } from './load-shedding.js'
 import metrics from './metrics.js'
-import pipelining from './pipelining.js'
+import { createServerWithBackPressure, PIPELINE_LIMIT } from './pipelining.js'
 import reload from './reload.js'
 
 declare module 'fastify' {
@@ -62,35 +64,52 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<FastifyI
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    // Node checks request deadlines every connectionsCheckingInterval (30 s by
-    // default): each second instead, so a request, body included, that has not
-    // arrived within REQUEST_TIMEOUT_MS is cut then. Both deadlines are given to
-    // the server as it is created, so Node never adjusts one to the other.
-    http: { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    serverFactory (handler) {
+      const server = createServerWithBackPressure(handler, {
+        // Node checks request deadlines every connectionsCheckingInterval (30 s by
+        // default): each second instead, so a request, body included, that has not
+        // arrived within REQUEST_TIMEOUT_MS is cut then. Both deadlines are given to
+        // the server as it is created, so Node never adjusts one to the other.
+        http: {
+          requestTimeout: REQUEST_TIMEOUT_MS,
+          headersTimeout: REQUEST_TIMEOUT_MS,
+          connectionsCheckingInterval: 1000,
+          keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+          // A request without Host is answered by the problem handling, not with Node's empty 400.
+          requireHostHeader: false
+        },
+        // Called only once a connection is open, when the app exists.
+        onClose: () => { app.log.warn({ unanswered: PIPELINE_LIMIT }, 'closing a connection whose client does not read its answers') }
+      })
+      server.setTimeout(CONNECTION_TIMEOUT_MS)
+      // Node closes a CONNECT request's socket without a word unless someone answers it.
+      server.on('connect', (_request, socket: Duplex) => { recordClientError(answerConnect(socket)) })
+      // An expectation other than 100-continue is ignored, as RFC 9110 allows and
+      // nginx does, instead of Node's empty 417.
+      server.on('checkExpectation', (request, response) => server.emit('request', request, response))
+      return server
+    },
     routerOptions: { maxParamLength: CODE_LENGTH_LIMIT },
     frameworkErrors,
-    clientErrorHandler (error, socket) {
-      const answered = answerClientError(error, socket)
-      if (answered === null) return
-      // Bound to the app: its metrics and logger exist by the time a connection arrives.
-      const app = this as unknown as FastifyInstance
-      app.metrics.clientErrors.inc({ status_code: answered.status })
-      app.log.info({ request_id: answered.request_id, route: CLIENT_ERROR_ROUTE, status: answered.status }, 'request completed')
-    },
+    clientErrorHandler (error, socket) { recordClientError(answerClientError(error, socket)) },
     trustProxy: false,
     // A request that arrives while errcat drains gets its real answer (with
     // Connection: close), not Fastify's bare 503 without a problem or a request id.
     return503OnClosing: false
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Counts and logs an answer written below Fastify's routing. Called only once
+  // a connection is open, when the app, its metrics and its logger exist.
+  function recordClientError (answered: Problem | null): void {
+    if (answered === null) return
+    app.metrics.clientErrors.inc({ status_code: answered.status })
+    app.log.info({ request_id: answered.request_id, route: CLIENT_ERROR_ROUTE, status: answered.status }, 'request completed')
+  }
+
   app.decorate('config', config)
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   await app.register(problemHandling)
-  await app.register(pipelining)
   const wrongMethods = methodNotAllowed()
   await app.register(wrongMethods.track)
   await app.register(requestContext, { currentCatalog })

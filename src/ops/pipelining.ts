@@ -1,11 +1,12 @@
 // Back-pressure per connection. A client may pipeline HTTP/1.1 requests, but
 // one that never reads its answers must not hold the server: Node stops
 // reading such a connection only after it has parsed everything already
-// received, which can be thousands of requests, each alive until its answer
-// is flushed. Past a bound of unanswered requests, the connection is closed
-// and its remaining requests are dropped before any work is done for them.
-import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+// received (a 64 KiB read holds well over a thousand small requests), each
+// alive until its answer is flushed. Past a bound of unanswered requests the
+// connection is closed, and the requests still parsed from it are dropped in
+// the server's own request listener, before Fastify makes a request, a reply
+// or a logger for them.
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
 /**
@@ -15,29 +16,32 @@ import type { Socket } from 'node:net'
  */
 export const PIPELINE_LIMIT = 128
 
-async function pipelining (app: FastifyInstance): Promise<void> {
-  const unanswered = new WeakMap<Socket, number>()
-  app.addHook('onRequest', (request, reply, done) => {
-    const socket = request.raw.socket
-    const count = (unanswered.get(socket) ?? 0) + 1
-    unanswered.set(socket, count)
-    if (count <= PIPELINE_LIMIT) {
-      done()
-      return
-    }
-    if (count === PIPELINE_LIMIT + 1) {
-      request.log.warn({ unanswered: PIPELINE_LIMIT }, 'closing a connection whose client does not read its answers')
-      socket.destroy()
-    }
-    // The connection is gone: nothing more is done or written for its requests.
-    reply.hijack()
-    done()
-  })
-  app.addHook('onResponse', (request, _reply, done) => {
-    const socket = request.raw.socket
-    unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1)
-    done()
-  })
+export interface BackPressureOptions {
+  /** Node's own server options (timeouts, header limits). */
+  http: ServerOptions
+  limit?: number
+  /** Called once per connection closed for not reading its answers. */
+  onClose: (socket: Socket) => void
 }
 
-export default fp(pipelining, { name: 'pipelining' })
+/** Node's HTTP server with `handler` behind a bound on each connection's unanswered requests. */
+export function createServerWithBackPressure (handler: RequestListener, options: BackPressureOptions): Server {
+  const limit = options.limit ?? PIPELINE_LIMIT
+  const unanswered = new WeakMap<Socket, number>()
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
+    const socket = request.socket
+    const count = (unanswered.get(socket) ?? 0) + 1
+    unanswered.set(socket, count)
+    if (count > limit) {
+      if (count === limit + 1) {
+        options.onClose(socket)
+        socket.destroy()
+      }
+      return
+    }
+    // 'close' follows every response, sent or cut short.
+    response.once('close', () => { unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1) })
+    handler(request, response)
+  }
+  return createServer(options.http, listener)
+}

@@ -272,7 +272,8 @@ test('what Node refuses before there is a request gets an RFC 9457 problem with 
   const cases: Array<[string, string, number, string]> = [
     ['a malformed request line', 'GARBAGE\r\n\r\n', 400, 'urn:errcat:problem:bad-request'],
     ['bad framing', 'POST /classify HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'urn:errcat:problem:bad-request'],
-    ['headers over 16 KiB', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'urn:errcat:problem:header-fields-too-large']
+    ['headers over 16 KiB', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'urn:errcat:problem:header-fields-too-large'],
+    ['CONNECT, errcat being no proxy', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400, 'urn:errcat:problem:bad-request']
   ]
   for (const [name, bytes, status, type] of cases) {
     const answer = await rawExchange(port, bytes)
@@ -283,8 +284,23 @@ test('what Node refuses before there is a request gets an RFC 9457 problem with 
     t.ok(logs.some((line) => line.request_id === id && line.route === '(client error)' && line.status === status), `${name}: one log line, keyed by its request id`)
   }
   const metrics = (await app.inject({ url: '/metrics' })).body
-  t.match(metrics, /errcat_http_client_errors_total\{status_code="400"\} 2/)
+  t.match(metrics, /errcat_http_client_errors_total\{status_code="400"\} 3/)
   t.match(metrics, /errcat_http_client_errors_total\{status_code="431"\} 1/)
+})
+
+test('an HTTP/1.1 request without Host gets a 400 problem; an expectation errcat does not know is ignored', async (t) => {
+  const { app } = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const noHost = await rawExchange(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n')
+  t.match(noHost, /^HTTP\/1\.1 400 /, 'no Host: 400')
+  const id = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/i.exec(noHost)?.[1]
+  t.ok(id, 'with a request id')
+  t.match(JSON.parse(noHost.slice(noHost.indexOf('\r\n\r\n') + 4)), { type: 'urn:errcat:problem:bad-request', detail: /Host/, request_id: id })
+  const http10 = await rawExchange(port, 'GET /healthz HTTP/1.0\r\n\r\n')
+  t.match(http10, /^HTTP\/1\.1 200 /, 'HTTP/1.0 has no Host to require')
+  const expect = await rawExchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nConnection: close\r\n\r\n')
+  t.match(expect, /^HTTP\/1\.1 200 [^]*"status":"ok"/, 'Expect: foo is answered as if absent')
 })
 
 test('an over-limit body gets its 413 on a connection that stays open: the rest of the body is read, not reset', { timeout: 60_000 }, async (t) => {
