@@ -49,6 +49,7 @@ interface PlatformFacts {
     gateway: Array<{ code: string, http_status: number, retry?: string }>
     gateway_reused_status: string[]
   }
+  public_pages: Array<{ source: string, kind: string, code: string, http_status?: number, page: string }>
 }
 
 function fixture<V> (name: string): V {
@@ -318,6 +319,7 @@ function inSeed (entry: Entry): boolean {
 }
 
 const nullspaceCliCodes = Object.values(facts.nullspace.cli_exit_codes).flat()
+const xerotierTypes = [...facts.xerotier.types, ...facts.public_pages.filter((row) => row.source === 'xerotier' && row.kind === 'type').map((row) => row.code)]
 const nullspacePatternNames = [
   ...nullspaceCliCodes.filter((code) => code.includes('*')),
   ...facts.nullspace.fallback_rules.map((rule) => (rule.startsWith('*') ? rule : `*${rule}*`))
@@ -338,12 +340,22 @@ function inPlatformDocs (entry: Entry): boolean {
   }
 }
 
+/** A fact of the platform's other public pages: the entry names the page it is on. */
+function inPublicPage (entry: Entry): boolean {
+  return facts.public_pages.some((row) => row.source === entry.source && row.kind === entry.kind && row.code === entry.code && row.page === entry.reference)
+}
+
+/** The status a public page gives this entry, if one does. */
+function publishedStatus (source: string, code: string): number | undefined {
+  return facts.public_pages.find((row) => row.source === source && row.code === code)?.http_status
+}
+
 /** OneCLI is open source: an entry may name the file of github.com/onecli/onecli that emits it. */
 function inPlatformSource (entry: Entry): boolean {
   return entry.source === 'onecli' && /^https:\/\/github\.com\/onecli\/onecli\/blob\/[0-9a-f]{40}\/\S+$/.test(entry.reference ?? '')
 }
 
-test('nothing unexplained: every seed entry is in its seed, every other entry is platform_docs and named in platforms.md', async (t) => {
+test('nothing unexplained: every seed entry is in its seed, every other entry is platform_docs and named in platforms.md or on a public page', async (t) => {
   const catalog = await bundledCatalog()
   for (const entry of catalog.allEntries.filter((item) => SEED_SOURCE_IDS.includes(item.source))) {
     const label = `${entry.source}/${entry.kind}/${entry.code}`
@@ -351,7 +363,7 @@ test('nothing unexplained: every seed entry is in its seed, every other entry is
       t.ok(inSeed(entry), `${label} (origin error_reference) is on the platform's reference page`)
     } else {
       t.equal(entry.origin, 'platform_docs', `${label} has origin platform_docs`)
-      t.ok(inPlatformDocs(entry) || inPlatformSource(entry), `${label} (origin platform_docs) is named in platforms.md, or in the platform's own public source`)
+      t.ok(inPlatformDocs(entry) || inPublicPage(entry) || inPlatformSource(entry), `${label} (origin platform_docs) is named in platforms.md, on a public page it names, or in the platform's own public source`)
     }
   }
 })
@@ -375,7 +387,7 @@ test('every entry of the other sources names the public page its facts come from
 test('type rules and pattern rules all come from the platform docs', async (t) => {
   const catalog = await bundledCatalog()
   const rules = catalog.allEntries.filter((entry) => SEED_SOURCE_IDS.includes(entry.source) && (entry.kind === 'type' || entry.kind === 'pattern'))
-  t.equal(source(catalog, 'xerotier').byType.size, facts.xerotier.types.length, 'xerotier: the ten type values platforms.md lists')
+  t.equal(source(catalog, 'xerotier').byType.size, xerotierTypes.length, 'xerotier: the ten type values platforms.md lists, and two of its error-handling page')
   t.equal([...source(catalog, 'onecli').byType.values()].filter((entry) => entry.reference === undefined).length, new Set(facts.onecli.service_types.map((row) => row.type)).size, 'onecli: its six service types')
   t.equal(source(catalog, 'nullspace').patterns.length, nullspacePatternNames.length, 'nullspace: preview_*_disabled and the fallback rules')
   t.ok(source(catalog, 'scaigrid').patterns.length >= 1, 'scaigrid: the {MODULE}_{NAME} conventions')
@@ -410,17 +422,26 @@ test('xerotier: the codes platforms.md publishes carry its HTTP status and retry
     t.equal(entry?.inferred?.includes('http_status') ?? false, false, `${row.code}: a published status is not inferred`)
     expectRetry(t, entry, row.retry)
   }
-  t.same([...xerotier.byType.keys()].sort(), [...facts.xerotier.types].sort(), 'the ten envelope type values')
+  t.same([...xerotier.byType.keys()].sort(), [...xerotierTypes].sort(), 'the twelve envelope type values')
   for (const entry of xerotier.entries) {
     if (entry.http_status === null || facts.xerotier.published.some((row) => row.code === entry.code)) continue
+    const published = publishedStatus('xerotier', entry.code)
+    if (published !== undefined) {
+      t.equal(entry.http_status, published, `xerotier/${entry.code}: the status its page gives`)
+      t.notOk(entry.inferred?.includes('http_status'), `xerotier/${entry.code}: a published status is not inferred`)
+      continue
+    }
     t.ok(entry.inferred?.includes('http_status'), `xerotier/${entry.code}: no source gives its status, so it is marked inferred`)
   }
 })
 
-test('nullspace: no per-code HTTP status is published, so every status is marked inferred', async (t) => {
+test('nullspace: a status no page publishes is marked inferred; the one the auto-resume page gives is not', async (t) => {
   const nullspace = source(await bundledCatalog(), 'nullspace')
   for (const entry of nullspace.entries) {
-    if (entry.http_status !== null) t.ok(entry.inferred?.includes('http_status'), `nullspace/${entry.code}`)
+    if (entry.http_status === null) continue
+    const published = publishedStatus('nullspace', entry.code)
+    if (published === undefined) t.ok(entry.inferred?.includes('http_status'), `nullspace/${entry.code}: inferred`)
+    else t.same([entry.http_status, entry.inferred?.includes('http_status') ?? false], [published, false], `nullspace/${entry.code}: HTTP ${published}, published`)
   }
 })
 
