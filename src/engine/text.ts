@@ -36,7 +36,9 @@ function field (label: string, value: string): string {
   const width = TEXT_WIDTH - INDENT.length - LABEL_WIDTH
   const [first = '', ...rest] = wrap(value, width)
   const pad = ' '.repeat(INDENT.length + LABEL_WIDTH)
-  return [INDENT + label.padEnd(LABEL_WIDTH) + first, ...rest.map((line) => pad + line)].join('\n')
+  // A label as wide as its column (a long template placeholder) stands on a line of its own.
+  const head = label.length < LABEL_WIDTH ? [INDENT + label.padEnd(LABEL_WIDTH) + first] : [INDENT + label, pad + first]
+  return [...head, ...rest.map((line) => pad + line)].join('\n')
 }
 
 function backoff (baseMs: number, maxMs: number): string {
