@@ -74,8 +74,9 @@ test('GET /codes/:code answers the query as asked and the entry, exact spelling'
     description: /does not carry the scope required/,
     type: 'authentication_error',
     notes: /ManagementScopeMiddleware/,
-    inferred: ['http_status']
+    reference: 'https://xerotier.ai/docs/xeroctl/platform'
   })
+  t.equal(entry?.inferred, undefined, 'its 403 is published')
   t.same(entry?.retry, { retryable: false, strategy: 'none', max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 })
   t.equal(entry?.remediation.diagnostic, 'xeroctl keys')
   t.match(entry?.remediation.action, /Re-issue the key with that scope/)
