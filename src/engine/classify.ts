@@ -6,7 +6,7 @@ import { codesIgnoringCase } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { TemplateIndex } from '../catalog/templates.js'
 import type { Catalog, Entry, RateLimitReset, SourceIndex } from '../catalog/types.js'
-import { pageText, parseBody, type ParsedBody } from './parse.js'
+import { parseBody, type ParsedBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
 import { isKind, sourceByFingerprint, valueAt, type SourceDecision } from './fingerprint.js'
 import { readUpstreamHeaders, type HeadersLike } from './headers.js'
@@ -110,7 +110,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
       retryAfter: signals.retryAfter,
       retryDelay: signals.retryDelay,
       message: signals.message,
-      pageText: parsed.format === 'html' ? pageText(parsed.raw) : null,
+      page: parsed.format === 'html' ? parsed.raw : null,
       retryStrategy: signals.retryStrategy,
       retryable: signals.retryable
     },
@@ -160,8 +160,6 @@ function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<R
 
 /** A code written right after a mark: digits or an identifier. */
 const MARKED_CODE = /^\s{0,4}([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/
-/** A code at a path: an identifier, never a sentence. */
-const PATH_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/
 
 /**
  * Codes the known source writes outside the envelope, after the envelope's
@@ -176,9 +174,10 @@ function addMarkedCodes (index: SourceIndex, signals: Signals, parsed: ParsedBod
     const at = parsed.raw.indexOf(mark)
     if (at !== -1) add(MARKED_CODE.exec(parsed.raw.slice(at + mark.length, at + mark.length + 68))?.[1])
   }
+  // These paths hold other values too (a Gemini reply that ended well says STOP): only a code the source lists counts.
   for (const path of index.bodyCodePaths) {
     const value = valueAt(parsed.json, path)
-    if (typeof value === 'string' && PATH_CODE.test(value)) add(value)
+    if (typeof value === 'string' && index.byCode.has(value)) add(value)
   }
 }
 

@@ -9,6 +9,7 @@ const BARE_WORDS: Record<string, unknown> = { None: null, null: null, undefined:
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', 0: '\0' }
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/
 const WORD = /^[A-Za-z_$][A-Za-z0-9_$]*/
+const INSPECT_MARKER = /^\[(?:Object|Array|Circular \*\d{1,6}|Function(?:: [\w$.]{1,48})?|Getter|Setter|Getter\/Setter)\]/
 
 class NoLiteral extends Error {}
 
@@ -39,16 +40,35 @@ export function parseObjectLiteral (text: string, start: number, maxDepth: numbe
     return fail()
   }
 
+  // util.inspect splits a long string into 'first part ' +\n 'second part'.
+  const readJoinedString = (): string => {
+    let joined = readString()
+    for (;;) {
+      const before = at
+      skipSpace()
+      if (text[at] !== '+') { at = before; return joined }
+      at++
+      skipSpace()
+      if (text[at] !== '\'' && text[at] !== '"') return fail()
+      joined += readString()
+    }
+  }
+
   const readValue = (depth: number): unknown => {
     skipSpace()
     const ch = text[at]
-    if (ch === '{' || ch === '[') return readContainer(depth + 1)
-    if (ch === '\'' || ch === '"') return readString()
+    if (ch === '\'' || ch === '"') return readJoinedString()
     const rest = text.slice(at, at + 64)
+    if (ch === '[') {
+      // util.inspect's stand-ins for what it does not print: [Object], [Array], [Circular *1], [Function: f].
+      const marker = INSPECT_MARKER.exec(rest)
+      if (marker !== null) { at += marker[0].length; return null }
+    }
+    if (ch === '{' || ch === '[') return readContainer(depth + 1)
     const number = NUMBER.exec(rest)
     if (number !== null) { at += number[0].length; return Number(number[0]) }
     const word = WORD.exec(rest)
-    if (word === null || !(word[0] in BARE_WORDS)) return fail()
+    if (word === null || !Object.hasOwn(BARE_WORDS, word[0])) return fail()
     at += word[0].length
     return BARE_WORDS[word[0]]
   }

@@ -193,8 +193,8 @@ function parseSse (text: string): ParsedBody | null {
   return { ...empty, format: 'sse', text: firstLine(chosen), sseEvents }
 }
 
-/** An SDK's lead before the body it prints: "Error code: 429 - ", "429 Too Many Requests ". */
-const SDK_LEAD = /(?:^|[^\d])([45]\d\d)(?: [A-Z][A-Za-z -]{1,40})? ?-? ?$/
+/** An SDK's lead before the body it prints: "Error code: 429 - ", "429 Too Many Requests ", "429 RESOURCE_EXHAUSTED. ". */
+const SDK_LEAD = /(?:^|[^\d])([45]\d\d)(?: [A-Z][A-Za-z_ -]{1,40}\.?)? ?-? ?$/
 /** How far into the text the printed body may start. */
 const SDK_LEAD_LIMIT = 256
 
@@ -205,8 +205,8 @@ const SDK_LEAD_LIMIT = 256
  * `RateLimitError: Error code: 429 - {'error': {...}}` is one.
  */
 function parseSdkErrorText (text: string): ParsedBody | null {
-  const open = text.indexOf('{')
-  if (open <= 0 || open > SDK_LEAD_LIMIT) return null
+  const open = text.slice(0, SDK_LEAD_LIMIT + 1).indexOf('{')
+  if (open <= 0) return null
   const lead = SDK_LEAD.exec(text.slice(0, open))
   if (lead === null) return null
   const literal = parseObjectLiteral(text.slice(open, open + SCAN_LIMIT), 0, JSON_DEPTH_LIMIT)
@@ -256,10 +256,19 @@ function xmlElement (xml: string, name: string): string | null {
 /** The text of the first <title> (else <h1>) in an HTML page, found with indexOf. */
 function parseHtml (text: string): ParsedBody | null {
   const head = text.slice(0, SCAN_LIMIT)
-  const lower = head.toLowerCase()
+  const lower = asciiLower(head)
   const title = elementText(head, lower, 'title') ?? elementText(head, lower, 'h1')
   if (title === null && !lower.includes('<html') && !lower.includes('<!doctype')) return null
   return { ...empty, format: 'html', text: title, statusHint: leadingStatus(title) }
+}
+
+/**
+ * Lowercases ASCII letters only, so that every offset found in the result is
+ * the same offset in the original: String#toLowerCase turns some characters
+ * (such as İ) into two code units.
+ */
+function asciiLower (text: string): string {
+  return text.replace(/[A-Z]+/g, (run) => run.toLowerCase())
 }
 
 /** Elements whose content is no text a reader sees. */
@@ -271,7 +280,7 @@ const HIDDEN_ELEMENTS = ['style', 'script']
  * seconds." says more than its title. One pass with indexOf.
  */
 export function pageText (html: string, limit = PAGE_TEXT_LIMIT): string {
-  const lower = html.toLowerCase()
+  const lower = asciiLower(html)
   let text = ''
   let at = 0
   // Markup leaves runs of spaces that collapse later: gather more than the limit.

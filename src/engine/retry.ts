@@ -4,6 +4,7 @@
 import type { NormalizedCode, RetryPolicy } from '../catalog/schema.js'
 import type { RateLimitReset } from '../catalog/types.js'
 import { DELAY_CEILING_MS } from './limits.js'
+import { pageText } from './parse.js'
 import type { RetryAdvice } from './schemas.js'
 
 export type { RetryAdvice } from './schemas.js'
@@ -16,8 +17,8 @@ export interface BodyHints {
   retryDelay: string | null
   /** The upstream's message, which may name a delay ("Please try again in 1.146s"). */
   message: string | null
-  /** An HTML page's visible text, which may name a delay its title does not. */
-  pageText: string | null
+  /** An HTML page, whose visible text may name a delay its title does not. */
+  page: string | null
   /** The body's own backoff advice. */
   retryStrategy: { initialDelayMs: number | null, maxDelayMs: number | null } | null
   /** The body's `retryable` flag. */
@@ -195,7 +196,7 @@ export function requestedDelay (context: RetryContext): { delay: RequestedDelay 
     return { delay: { ms: body.retryAfter.seconds * 1000, evidence: `body ${body.retryAfter.field} ${body.retryAfter.seconds}`, from: `the body's ${body.retryAfter.field}` }, ignored }
   }
   const stated = (body.message === null ? null : messageDelay(body.message, 'message')) ??
-    (body.pageText === null ? null : messageDelay(body.pageText, 'page text'))
+    (body.page === null ? null : messageDelay(pageText(body.page), 'page text'))
   if (stated !== null) return { delay: stated, ignored }
   if (context.status === 429 || context.normalized === 'rate_limited') {
     const reset = resetDelay(context)

@@ -46,8 +46,32 @@ test('a __proto__ key is kept as data and pollutes nothing', async (t) => {
   if (result.ok) {
     t.equal(Object.getPrototypeOf(result.value), Object.prototype)
     t.same(Object.keys(result.value), ['__proto__', 'error'])
-    t.equal(({} as Record<string, unknown>).polluted, undefined)
+    t.same(Object.getOwnPropertyDescriptor(result.value, '__proto__')?.value, { polluted: true })
   }
+  for (const word of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    t.same(read(`{ error: ${word} }`), { ok: false }, `a bare ${word} is no value`)
+  }
+})
+
+test('util.inspect\'s stand-ins are read as null, and its split strings joined', async (t) => {
+  const text = "{\n  status: 400,\n  error: {\n    message: 'The response was filtered due to the prompt ' +\n      'triggering content management policy.',\n    code: 'content_filter',\n    innererror: { content_filter_result: [Object] },\n    seen: [Circular *1],\n    hook: [Function: onError],\n    list: [Array]\n  }\n}"
+  const result = read(text)
+  t.ok(result.ok)
+  if (result.ok) {
+    t.same(result.value, {
+      status: 400,
+      error: {
+        message: 'The response was filtered due to the prompt triggering content management policy.',
+        code: 'content_filter',
+        innererror: { content_filter_result: null },
+        seen: null,
+        hook: null,
+        list: null
+      }
+    })
+  }
+  t.same(read("{ a: 'x' + }"), { ok: false }, 'a + with no string after it')
+  t.same(read('{ a: [Nonsense] }'), { ok: false }, 'only inspect\'s own markers')
 })
 
 test('SDK exception text is read as the body it prints, with the status its lead names', async (t) => {
@@ -61,6 +85,9 @@ test('SDK exception text is read as the body it prints, with the status its lead
   const inspected = parseBody(node, 'text/plain')
   t.equal(inspected.statusHint, 429)
   t.same(inspected.json, { error: { code: '429', message: 'Rate limit is exceeded.' } })
+
+  const genai = parseBody("google.genai.errors.ClientError: 429 RESOURCE_EXHAUSTED. {'error': {'code': 429, 'status': 'RESOURCE_EXHAUSTED'}}", 'text/plain')
+  t.same([genai.statusHint, genai.json], [429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED' } }], 'a status name in capitals')
 
   t.equal(parseBody('took {1} seconds', 'text/plain').format, 'text', 'braces without a status lead are text')
   t.equal(parseBody('Error code: 200 - {"a": 1}', 'text/plain').format, 'text', 'only an error status leads a body')

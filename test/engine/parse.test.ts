@@ -49,4 +49,6 @@ test('an HTML page\'s visible text leaves out tags, styles and scripts, within i
   t.equal(pageText('<style>never closed ' + 'x'.repeat(10_000)), '', 'an unclosed style hides the rest')
   t.equal(pageText('text <unclosed tag'), 'text', 'an unclosed tag ends the text')
   t.equal(pageText('<STYLE>a{}</STYLE>Shown'), 'Shown', 'tag names in any case')
+  t.equal(pageText('İ'.repeat(10) + '<script>"try again in 9 seconds"</script>Shown'), 'İ'.repeat(10) + ' Shown',
+    'characters that lowercase to two units shift no offset: the script stays hidden')
 })
