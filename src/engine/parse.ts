@@ -308,7 +308,15 @@ function elementText (html: string, lower: string, tag: string): string | null {
   return text === '' ? null : decodeEntities(text)
 }
 
-const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' }
+/** The named references error pages use in their titles and text; others are left as written. */
+const NAMED_ENTITIES: Record<string, string> = Object.fromEntries([
+  ['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"], ['nbsp', ' '], ['middot', '·'], ['ndash', '–'],
+  ['mdash', '—'], ['hellip', '…'], ['lsquo', '‘'], ['rsquo', '’'], ['ldquo', '“'], ['rdquo', '”'], ['copy', '©']
+])
 function decodeEntities (text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (entity) => entities[entity] ?? entity)
+  return text.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-z]{2,6}));/g, (entity, decimal?: string, hex?: string, name?: string) => {
+    if (name !== undefined) return Object.hasOwn(NAMED_ENTITIES, name) ? NAMED_ENTITIES[name] as string : entity
+    const point = decimal !== undefined ? Number(decimal) : parseInt(hex as string, 16)
+    return point > 0 && point <= 0x10ffff && (point < 0xd800 || point > 0xdfff) ? String.fromCodePoint(point) : entity
+  })
 }

@@ -52,3 +52,10 @@ test('an HTML page\'s visible text leaves out tags, styles and scripts, within i
   t.equal(pageText('İ'.repeat(10) + '<script>"try again in 9 seconds"</script>Shown'), 'İ'.repeat(10) + ' Shown',
     'characters that lowercase to two units shift no offset: the script stays hidden')
 })
+
+test('an HTML title\'s character references are decoded: the named ones error pages use, and numeric ones', async (t) => {
+  const title = (inner: string) => parseBody(`<html><title>${inner}</title></html>`, 'text/html').text
+  t.equal(title('Rate limit &middot; GitHub'), 'Rate limit · GitHub')
+  t.equal(title('That&#8217;s an error &#x2014; &amp; &quot;more&quot;'), 'That’s an error — & "more"')
+  t.equal(title('&bogus; &constructor; &#0; &#xD800; &#x110000;'), '&bogus; &constructor; &#0; &#xD800; &#x110000;', 'unknown or invalid references stay as written')
+})
