@@ -19,22 +19,20 @@ export const PIPELINE_LIMIT = 128
 export interface BackPressureOptions {
   /** Node's own server options (timeouts, header limits). */
   http: ServerOptions
-  limit?: number
   /** Called once per connection closed for not reading its answers. */
-  onClose: (socket: Socket) => void
+  onClose: () => void
 }
 
 /** Node's HTTP server with `handler` behind a bound on each connection's unanswered requests. */
 export function createServerWithBackPressure (handler: RequestListener, options: BackPressureOptions): Server {
-  const limit = options.limit ?? PIPELINE_LIMIT
   const unanswered = new WeakMap<Socket, number>()
   const listener = (request: IncomingMessage, response: ServerResponse): void => {
     const socket = request.socket
     const count = (unanswered.get(socket) ?? 0) + 1
     unanswered.set(socket, count)
-    if (count > limit) {
-      if (count === limit + 1) {
-        options.onClose(socket)
+    if (count > PIPELINE_LIMIT) {
+      if (count === PIPELINE_LIMIT + 1) {
+        options.onClose()
         socket.destroy()
       }
       return
