@@ -452,7 +452,6 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     patterns: Object.freeze(patterns),
     templates: templateIndex,
     messageHints,
-    unlistedCodes: spec.unlisted_codes?.is ?? null,
     codeHeaders: Object.freeze([...spec.code_headers ?? []]),
     bodyCodeMarks: Object.freeze([...spec.body_code_marks ?? []]),
     bodyCodePaths: Object.freeze((spec.body_code_paths ?? []).map((path) => Object.freeze(path.split('.')))),

@@ -256,12 +256,6 @@ export const SourceFile = Type.Object({
   request_id_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers that carry the source\'s request id, most specific first.' })),
   should_retry_headers: Type.Optional(Type.Array(HeaderName, { minItems: 1, description: 'Headers whose true or false says whether the source wants the call repeated, as x-should-retry does.' })),
   rate_limit_resets: Type.Optional(Type.Array(RateLimitResetFile, { minItems: 1 })),
-  unlisted_codes: Type.Optional(Type.Object({
-    is: ValueKind
-  }, {
-    additionalProperties: false,
-    description: 'A code no source lists but spelled this way is still taken as this source\'s, when no other source spells codes so.'
-  })),
   entries: Type.Array(EntryFile, { minItems: 1 }),
   types: Type.Optional(Type.Array(TypeRuleFile)),
   patterns: Type.Optional(Type.Array(PatternRuleFile)),

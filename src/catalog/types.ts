@@ -44,8 +44,6 @@ export interface SourceIndex {
   templates: TemplateIndex
   /** The hints of the entries that have any. */
   messageHints: ReadonlyMap<Entry, readonly MessageHint[]>
-  /** How codes this source does not list are spelled, when it says. */
-  unlistedCodes: ValueKind | null
   /** Headers whose value names the error code. */
   codeHeaders: readonly string[]
   /** Texts after which its bodies name their code. */

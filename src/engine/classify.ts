@@ -8,7 +8,7 @@ import type { TemplateIndex } from '../catalog/templates.js'
 import type { Catalog, Entry, RateLimitReset, SourceIndex } from '../catalog/types.js'
 import { parseBody, type ParsedBody } from './parse.js'
 import { extractSignals, type Signals } from './envelope.js'
-import { isKind, sourceByFingerprint, valueAt, type SourceDecision } from './fingerprint.js'
+import { sourceByFingerprint, valueAt, type SourceDecision } from './fingerprint.js'
 import { readUpstreamHeaders, type HeadersLike } from './headers.js'
 import { matchMessagePattern } from './message-patterns.js'
 import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
@@ -222,7 +222,7 @@ function findIn<T> (order: readonly SourceIndex[], preferred: string | null, loo
 }
 
 function findMatch (catalog: Catalog, signals: Signals, status: number | null, hinted: string | null, detected: SourceDecision): Match {
-  let source = detected.source
+  const source = detected.source
   const rawCode = signals.codes[0] ?? signals.grpcStatus
   // A hint confines the search to its source, and candidates to theirs; else every source.
   // Candidates of a generic layout only break ties between the sources that hold a code or message.
@@ -242,10 +242,8 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     if (found.normalized !== 'unknown') return found
   }
 
-  // A code the catalog does not know still says which platform sent it when only one platform spells codes so.
-  source ??= sourceBySpelling(order, signals.codes)
-
-  // 2. The source's pattern rules, for codes it does not list one by one.
+  // 2. The source's pattern rules, for codes it does not list one by one. A code's
+  // spelling is no mark: without a source, the rules of none apply.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
     for (const code of signals.codes) {
@@ -378,18 +376,6 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
     params: {},
     evidence: `code ${code} in ${sources.join(' and ')}`
   }
-}
-
-/** The one source whose unlisted codes are spelled as one of `codes` is, if exactly one is. */
-function sourceBySpelling (order: readonly SourceIndex[], codes: readonly string[]): string | null {
-  let found: string | null = null
-  for (const index of order) {
-    const kind = index.unlistedCodes
-    if (kind === null || !codes.some((code) => isKind(kind, code))) continue
-    if (found !== null) return null
-    found = index.info.id
-  }
-  return found
 }
 
 /** The entry's remediation, with what this very call tells. */

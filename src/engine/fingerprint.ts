@@ -37,11 +37,6 @@ const kindTests: Record<ValueKind, (value: unknown) => boolean> = {
   upper_snake: (value) => typeof value === 'string' && /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(value)
 }
 
-/** True when `value` is of the kind. */
-export function isKind (kind: ValueKind, value: unknown): boolean {
-  return kindTests[kind](value)
-}
-
 /**
  * The value at a path of own properties of JSON objects, or undefined. A path
  * through a list reads its first item, as `candidates.finishReason` reads the

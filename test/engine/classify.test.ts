@@ -229,6 +229,17 @@ test('a code in a single catalog settles the source without an envelope', async 
     { source: 'xerotier', code: 'json_parse_error', normalized_code: 'invalid_request' })
 })
 
+test('a code no catalog lists names no source by its spelling', async (t) => {
+  // PayPal, Square, Google and many others spell their codes in UPPER_SNAKE too.
+  for (const body of [{ code: 'PAYMENT_DECLINED', message: 'x' }, { error: { code: 'PAYMENT_DECLINED', message: 'x' } }]) {
+    t.same(pick(await engine({ status: 402, body: J(body) }), { source: null, candidates: null, code: null, normalized_code: null }),
+      { source: null, candidates: [], code: 'PAYMENT_DECLINED', normalized_code: 'billing' }, JSON.stringify(body))
+  }
+  const listed = await engine({ status: 429, body: J({ error: { code: 'RATE_LIMITED', message: 'Too many requests' } }) })
+  t.same([listed.source, listed.normalized_code], ['scaigrid', 'rate_limited'], 'a code one catalog lists still settles it')
+  t.match(listed.evidence, [/a layout many systems use/, /code RATE_LIMITED only in scaigrid's catalog/])
+})
+
 test('a valid source hint wins over detection', async (t) => {
   const xerotierBody = J({ error: { message: 'The fleet is saturated', type: 'rate_limit_error', code: 'capacity_exceeded', param: null } })
   const hinted = await engine({ status: 429, body: xerotierBody, source: 'nullspace' })
@@ -345,9 +356,10 @@ test('pattern rules classify codes the catalog does not list one by one (a flat 
     ['scaigrid SCAIMATRIX_INDEX_NOT_FOUND in the full envelope',
       { status: 404, body: J({ status: 'error', error: { code: 'SCAIMATRIX_INDEX_NOT_FOUND', message: 'Index not found' }, meta: { request_id: 'req_1' } }) },
       { source: 'scaigrid', code: 'SCAIMATRIX_INDEX_NOT_FOUND', normalized_code: 'not_found', matched_by: 'code_pattern' }],
+    // Other APIs nest UPPER_SNAKE codes so too: the layout alone names no source, so no source's rules apply.
     ['scaigrid SCAIMATRIX_INDEX_NOT_FOUND, UPPER_SNAKE error.code alone',
-      { body: J({ error: { code: 'SCAIMATRIX_INDEX_NOT_FOUND', message: 'Index not found' } }) },
-      { source: 'scaigrid', code: 'SCAIMATRIX_INDEX_NOT_FOUND', normalized_code: 'not_found', matched_by: 'code_pattern' }],
+      { status: 404, body: J({ error: { code: 'SCAIMATRIX_INDEX_NOT_FOUND', message: 'Index not found' } }) },
+      { source: null, code: 'SCAIMATRIX_INDEX_NOT_FOUND', normalized_code: 'not_found', matched_by: 'status' }],
     ['scaigrid *_TIMEOUT',
       { status: 504, body: J({ status: 'error', error: { code: 'SCAIBUNKER_WORKER_TIMEOUT', message: 'Worker timed out' }, meta: {} }) },
       { source: 'scaigrid', code: 'SCAIBUNKER_WORKER_TIMEOUT', normalized_code: 'timeout', matched_by: 'code_pattern' }],

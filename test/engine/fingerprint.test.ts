@@ -1,6 +1,6 @@
-// Sources told apart by the fingerprints the catalog gives them, the spelling
-// of codes a source does not list, and message hints: catalog data the engine
-// interprets, with no platform's name in the engine.
+// Sources told apart by the fingerprints the catalog gives them, and message
+// hints: catalog data the engine interprets, with no platform's name in the
+// engine.
 import { readFileSync, readdirSync } from 'node:fs'
 import { test } from 'tap'
 import { buildCatalog, CatalogError } from '../../src/catalog/load.js'
@@ -108,15 +108,6 @@ test('a mark decides before any shape; two sources at the same strength decide n
   const result = classify({ status: 404, body: '{"error":{"message":"m"}}' }, catalog)
   t.equal(result.source, null, 'classify names no source when the shapes disagree')
   t.equal(result.normalized_code, 'not_found', 'and still answers by the status')
-})
-
-test('a code no source lists is its source\'s when only that source spells codes so', async (t) => {
-  const one = catalogOf(source('upper', 'unlisted_codes: { is: upper_snake }'), source('lower', 'unlisted_codes: { is: snake_case }'))
-  t.equal(classify({ status: 404, body: '{"code":"rate_exceeded"}' }, one).source, 'lower')
-  t.equal(classify({ status: 404, body: '{"code":"RATE_EXCEEDED"}' }, one).source, null, 'both spell it so: no source')
-  const other = catalogOf(source('upper', 'unlisted_codes: { is: upper_snake }'), source('plain', ''))
-  t.equal(classify({ status: 404, body: '{"code":"RATE_EXCEEDED"}' }, other).source, 'upper')
-  t.equal(classify({ status: 404, body: '{"code":"rateexceeded"}' }, other).source, null)
 })
 
 test('message hints: the first whose text the message holds, ignoring case, goes before the action', async (t) => {
