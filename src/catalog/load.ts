@@ -199,6 +199,7 @@ export function indexCatalog (parsed: ParsedCatalog): Catalog {
     codeHeaders: Object.freeze([...codeHeaders]),
     requestIdHeaders: Object.freeze([...requestIdHeaders]),
     taxonomy,
+    commonCodes: Object.freeze(new Set([...taxonomy.keys(), ...parsed.taxonomy.common_codes ?? []])),
     byLowerName: freezeLists(byLowerName),
     allEntries: Object.freeze(allEntries),
     // Built on the first search, not at boot: a large catalog boots faster, and most never search.

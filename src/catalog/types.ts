@@ -79,6 +79,8 @@ export interface Catalog {
   /** Every source's request-id headers, each named once, in source order. */
   requestIdHeaders: readonly string[]
   taxonomy: ReadonlyMap<NormalizedCode, TaxonomyCode>
+  /** Codes many systems send, as `codeWords` spells them: the normalized codes and the taxonomy's common_codes. */
+  commonCodes: ReadonlySet<string>
   /**
    * Every entry a code lookup finds, by lowercased name, in source order: in
    * each source, its codes of that name in any case, or else its type and

@@ -2,7 +2,7 @@
 // no Fastify in it, so the HTTP routes, the library and the CLI share it.
 // What it knows of each platform comes from the catalog.
 import type { NormalizedCode, Remediation } from '../catalog/schema.js'
-import { codesIgnoringCase } from '../catalog/codes.js'
+import { codesIgnoringCase, isCommonCode } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { TemplateIndex } from '../catalog/templates.js'
 import type { Catalog, Entry, RateLimitReset, SourceIndex } from '../catalog/types.js'
@@ -352,20 +352,34 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
   }
   const candidates = codesIgnoringCase(catalog, code, order)
   if (candidates.length === 0) return null
+  // A code many systems send (rate_limited, forbidden, INTERNAL_ERROR) is no mark:
+  // only a layout that fits one of the sources that list it settles it, and it
+  // never overrides a source the response already named.
+  const common = isCommonCode(catalog, code)
+  if (common && source !== null) return null
   // The exact spelling narrows the field: QUOTA_EXCEEDED is not quota_exceeded.
   const exact = candidates.filter((entry) => entry.code === code)
   const pool = exact.length > 0 ? exact : candidates
   const sources = [...new Set(pool.map((entry) => entry.source))]
   // Another source's spelling (USER_NOT_FOUND for user_not_found) names it only when the layout fits it too.
   const spelledAlike = exact.length > 0 || order.length < catalog.sourceList.length || sources.every((id) => tieBreak.includes(id))
+  const fitting = sources.filter((id) => tieBreak.includes(id))
+  if (common) {
+    if (fitting.length === 1 && spelledAlike) return fromEntry(pool.find((entry) => entry.source === fitting[0]) as Entry, 'code', `code ${code}, which many systems send, in a layout that fits ${fitting[0] as string}`)
+    return unsettled(pool, code, `code ${code}, which many systems send (in ${sources.join(' and ')})`)
+  }
   if (sources.length === 1 && !spelledAlike) {
     return { entry: null, normalized: (pool[0] as Entry).normalized_code, matchedBy: 'code', source: null, code, params: {}, evidence: `code ${code}, as ${sources[0] as string} spells ${(pool[0] as Entry).code}` }
   }
   if (sources.length === 1) return fromEntry(pool[0] as Entry, 'code', `code ${code} only in ${sources[0] as string}'s catalog`)
   // The layout settles a code several sources hold when it fits exactly one of them.
-  const fitting = sources.filter((id) => tieBreak.includes(id))
   if (fitting.length === 1) return fromEntry(pool.find((entry) => entry.source === fitting[0]) as Entry, 'code', `code ${code} in ${sources.join(' and ')}, of which the layout fits ${fitting[0] as string}`)
   // Several platforms share the code and nothing says which sent it.
+  return unsettled(pool, code, `code ${code} in ${sources.join(' and ')}`)
+}
+
+/** A code that names no source: its normalized code when the entries agree on one, else unknown. */
+function unsettled (pool: readonly Entry[], code: string, evidence: string): Match {
   const normalized = new Set(pool.map((entry) => entry.normalized_code))
   return {
     entry: null,
@@ -374,7 +388,7 @@ function matchCode (catalog: Catalog, code: string, source: string | null, hinte
     source: null,
     code,
     params: {},
-    evidence: `code ${code} in ${sources.join(' and ')}`
+    evidence
   }
 }
 

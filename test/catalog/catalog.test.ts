@@ -16,7 +16,7 @@ import {
   matchTemplate, parseTemplate, sampleOf, TemplateIndex, TemplateSyntaxError, type CompiledTemplate
 } from '../../src/catalog/templates.js'
 import { buildPatternRule, firstMatchingPattern, patternMatches } from '../../src/catalog/patterns.js'
-import { codesIgnoringCase } from '../../src/catalog/codes.js'
+import { codesIgnoringCase, codeWords, isCommonCode } from '../../src/catalog/codes.js'
 import { lookup } from '../../src/engine/lookup.js'
 import { jsonSchemaText, SCHEMA_FILES } from '../../src/catalog/json-schema.js'
 import type { Catalog, Entry, SourceIndex } from '../../src/catalog/types.js'
@@ -648,6 +648,15 @@ test('every entry\'s normalized_code is in the taxonomy, and entries without an 
   t.same(plain.retry, catalog.taxonomy.get('invalid_request')?.retry)
   const partial = codeEntry(catalog, 'scaigrid', 'RATE_LIMITED')
   t.same(partial.retry, { ...catalog.taxonomy.get('rate_limited')?.retry, strategy: 'retry_after' }, 'an override of strategy only keeps the default backoff numbers')
+})
+
+test('common codes: the taxonomy\'s list and its normalized codes, compared in any case and spelling of separators', async (t) => {
+  const catalog = await bundledCatalog()
+  for (const code of ['INTERNAL_ERROR', 'InternalError', 'internal-error', 'TooManyRequests', 'RESOURCE_EXHAUSTED', 'rate_limited', 'Forbidden']) {
+    t.ok(isCommonCode(catalog, code), code)
+  }
+  for (const code of ['sandbox_not_found', 'MODEL_UNAVAILABLE', 'insufficient_quota', 'ThrottlingException']) t.notOk(isCommonCode(catalog, code), code)
+  t.equal(codeWords('RateLimit-Exceeded'), 'rate_limit_exceeded')
 })
 
 // ---------------------------------------------------------------- indexes

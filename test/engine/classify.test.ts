@@ -235,9 +235,30 @@ test('a code no catalog lists names no source by its spelling', async (t) => {
     t.same(pick(await engine({ status: 402, body: J(body) }), { source: null, candidates: null, code: null, normalized_code: null }),
       { source: null, candidates: [], code: 'PAYMENT_DECLINED', normalized_code: 'billing' }, JSON.stringify(body))
   }
-  const listed = await engine({ status: 429, body: J({ error: { code: 'RATE_LIMITED', message: 'Too many requests' } }) })
-  t.same([listed.source, listed.normalized_code], ['scaigrid', 'rate_limited'], 'a code one catalog lists still settles it')
-  t.match(listed.evidence, [/a layout many systems use/, /code RATE_LIMITED only in scaigrid's catalog/])
+  const listed = await engine({ status: 503, body: J({ error: { code: 'MODEL_UNAVAILABLE', message: 'Model is not available' } }) })
+  t.same([listed.source, listed.normalized_code], ['scaigrid', 'unavailable'], 'a code only one catalog lists still settles it')
+  t.same(listed.evidence, ["code MODEL_UNAVAILABLE only in scaigrid's catalog"])
+})
+
+test('a code many systems send names no source by itself', async (t) => {
+  // Notion's, Vercel's and a container registry's bodies, whose codes one catalog or another lists too.
+  const cases: Array<[number, unknown, string]> = [
+    [429, { object: 'error', status: 429, code: 'rate_limited', message: 'You have been rate limited.' }, 'rate_limited'],
+    [403, { error: { code: 'forbidden', message: 'Not authorized' } }, 'permission_denied'],
+    [401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, 'unauthenticated'],
+    [500, { success: false, error: { code: 'INTERNAL_ERROR', message: 'Something went wrong' } }, 'internal'],
+    [429, { error: { code: 'RATE_LIMITED', message: 'Too many requests' } }, 'rate_limited']
+  ]
+  for (const [status, body, normalized] of cases) {
+    const result = await engine({ status, body: J(body) })
+    t.same([result.source, result.normalized_code, result.matched_by], [null, normalized, 'code'], JSON.stringify(body))
+    t.match(result.evidence.join('; '), /which many systems send/)
+  }
+  // In its own platform's envelope, or with a hint, the same code is that platform's.
+  const enveloped = await engine({ status: 429, body: J({ status: 'error', error: { code: 'RATE_LIMITED', message: 'Slow down' }, meta: {} }) })
+  t.same([enveloped.source, enveloped.code], ['scaigrid', 'RATE_LIMITED'])
+  const hinted = await engine({ status: 403, source: 'nullspace', body: J({ error: { code: 'forbidden', message: 'Not authorized' } }) })
+  t.same([hinted.source, hinted.code], ['nullspace', 'forbidden'])
 })
 
 test('a valid source hint wins over detection', async (t) => {
