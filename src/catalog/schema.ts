@@ -278,7 +278,7 @@ export const TaxonomyFile = Type.Object({
   codes: Type.Array(TaxonomyCodeFile, { minItems: 1 }),
   common_codes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z][a-z0-9]*(_[a-z0-9]+)*$', maxLength: 64 }), {
     uniqueItems: true,
-    description: 'Error codes many systems send, in lower snake_case (the normalized codes count too): one source listing such a code is no sign that it sent it, so the code alone names no source. Compared ignoring case, with any run of other characters read as _.'
+    description: 'Error codes many systems send, in lower snake_case (the normalized codes count too): one source listing such a code is no sign that it sent it, so the code alone names no source. Compared ignoring case, with a camelCase boundary or any run of other characters read as _.'
   }))
 }, { $id: 'TaxonomyFile', additionalProperties: false })
 export type TaxonomyFile = Static<typeof TaxonomyFile>
