@@ -1,7 +1,8 @@
 // Pulls the facts errcat needs out of a parsed body by reading a fixed set of
 // paths, never by walking the value: a body nested 100,000 deep costs the same
 // as a flat one. The paths are the error conventions APIs share: an `error`
-// object or string with `code`, `type` and `message`; RFC 9457 problems; a
+// object or string with `code`, `type` and `message` (also inside a streamed
+// `response` object); RFC 9457 problems; a
 // JSON rendering of a gRPC status with its `details`; `__type`; `errors`
 // lists. Which platform sent the body is the catalog's business, not this
 // module's.
@@ -127,7 +128,9 @@ export function extractSignals (parsed: ParsedBody): Signals {
   if (typeof json === 'string') signals.message = str(json)
   const top = record(json)
   if (top === null) return signals
-  const rawError = own(top, 'error')
+  // A Responses-style stream event carries the failed response, and the error in it:
+  // {"type":"response.failed","response":{"status":"failed","error":{...}}}.
+  const rawError = own(top, 'error') ?? own(record(own(top, 'response')), 'error')
   const error = record(rawError)
   const errorString = str(rawError)
   const meta = record(own(top, 'meta'))

@@ -592,6 +592,20 @@ test('SSE streams: the error event wins, [DONE] is the end marker', async (t) =>
   })
   t.same(pick(first, { code: 1, retry: { delay_ms: 1 } }), { code: 'BACKEND_RATE_LIMITED', retry: { delay_ms: 3000 } }, 'the error event payload, and its retry_after')
 
+  // Nor is its {"code","message"} layout: a code only ScaiGrid lists names it, a code others send too does not.
+  const commonCode = await engine({ status: 200, body: 'event: error\ndata: {"code":"RATE_LIMIT_EXCEEDED","message":"slow down"}\n\n', contentType: 'text/event-stream' })
+  t.same(pick(commonCode, { source: 1, normalized_code: 1 }), { source: null, normalized_code: 'rate_limited' }, 'a common code in the layout names no source')
+  const unlisted = await engine({ status: 200, body: 'event: error\ndata: {"code":"STREAM_BROKE","message":"x"}\n\n', contentType: 'text/event-stream' })
+  t.equal(unlisted.source, null, 'an unlisted UPPER_SNAKE code in the layout names no source')
+
+  // A Responses-style event carries the failed response; its error is read.
+  const failed = await engine({
+    status: 200,
+    body: 'event: response.failed\ndata: {"type":"response.failed","response":{"status":"failed","error":{"code":"STREAM_BROKE","message":"Try again in 3 seconds."}}}\n\n',
+    contentType: 'text/event-stream'
+  })
+  t.same(pick(failed, { code: 1, message: 1, retry: { delay_ms: 1 } }), { code: 'STREAM_BROKE', message: 'Try again in 3 seconds.', retry: { delay_ms: 3000 } }, 'response.error')
+
   // An SSE error event alone is no evidence of a source: others send them too.
   const textData = await engine({ status: 500, body: 'event: error\ndata: something broke\n\n', contentType: 'text/event-stream' })
   t.same(pick(textData, { source: 1, message: 1, normalized_code: 1 }), { source: null, message: 'something broke', normalized_code: 'internal' })
