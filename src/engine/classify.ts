@@ -238,6 +238,8 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     if (found === null) continue
     if (found.entry !== null) return refinedByMessage(catalog, found, signals.message)
     if (found.source !== null) return found
+    const worded = wordedAlike(catalog, found, signals.message, order)
+    if (worded !== null) return worded
     // The same code in several catalogs and no envelope to settle it: agree or move on.
     if (found.normalized !== 'unknown') return found
   }
@@ -333,6 +335,26 @@ function refinedByMessage (catalog: Catalog, found: Match, message: string | nul
   const templated = index.templates.match(message)
   if (templated === null || templated.template.entry === found.entry) return found
   return { ...fromTemplate(templated), code: found.code }
+}
+
+/**
+ * A code several sources hold, with nothing to say which sent it, may still be
+ * worded as only one of them words it. Its exact message settles the source,
+ * as any text only one system writes does. A template only gives the
+ * normalized code (a 403 model_not_found "Project … does not have access to
+ * model …"): it is no mark, and servers that copy an API's envelope copy the
+ * shape of its sentences too.
+ */
+function wordedAlike (catalog: Catalog, found: Match, message: string | null, order: readonly SourceIndex[]): Match | null {
+  const code = found.code
+  if (message === null || code === null) return null
+  const holders = order.filter((index) => codesIgnoringCase(catalog, code, [index]).length > 0)
+  if (holders.length < 2) return null
+  const exact = findIn(holders, null, (index) => index.byMessage.get(message) ?? null)
+  if (exact !== null) return { ...fromEntry(exact, 'message', `${found.evidence as string}; message of ${exact.source}'s ${exact.code}`), code }
+  const entry = findIn(holders, null, (index) => index.templates.match(message))?.template.entry ?? null
+  if (entry === null || entry.normalized_code === found.normalized) return null
+  return { ...found, normalized: entry.normalized_code, evidence: `${found.evidence as string}; its message fits ${entry.source}'s template "${entry.template ?? ''}"` }
 }
 
 /** A message or type match keeps the platform's raw code when the body had one. */

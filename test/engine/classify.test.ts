@@ -261,6 +261,22 @@ test('a code many systems send names no source by itself', async (t) => {
   t.same([hinted.source, hinted.code], ['nullspace', 'forbidden'])
 })
 
+test('a code several sources hold takes the normalized code its wording gives, and still names no source', async (t) => {
+  const envelope = (message: string) => J({ error: { message, type: 'invalid_request_error', param: null, code: 'model_not_found' } })
+  const worded = await engine({ status: 403, body: envelope('Project `proj_1` does not have access to model `gpt-4o-mini`') })
+  t.same(pick(worded, { source: 1, candidates: 1, code: 1, normalized_code: 1, matched_by: 1 }),
+    { source: null, candidates: ['openai', 'xerotier'], code: 'model_not_found', normalized_code: 'permission_denied', matched_by: 'code' })
+  t.match(worded.evidence.join('; '), /its message fits openai's template "Project `\{project\}` does not have access to model `\{model\}`"/)
+  const plain = await engine({ status: 404, body: envelope('No such model') })
+  t.same([plain.source, plain.normalized_code], [null, 'not_found'], 'words no source has leave the agreed code')
+  t.notMatch(plain.evidence.join('; '), /its message/)
+  // An exact message only one of them has is text only that system writes: it names the source.
+  const exact = await engine({ status: 404, body: J({ code: 'agent_not_found', message: 'Agent not found' }) })
+  t.same(pick(exact, { source: 1, code: 1, normalized_code: 1, matched_by: 1 }),
+    { source: 'onecli', code: 'agent_not_found', normalized_code: 'not_found', matched_by: 'message' })
+  t.match(exact.evidence.join('; '), /code agent_not_found in onecli and xerotier; message of onecli's agent_not_found/)
+})
+
 test('a valid source hint wins over detection', async (t) => {
   const xerotierBody = J({ error: { message: 'The fleet is saturated', type: 'rate_limit_error', code: 'capacity_exceeded', param: null } })
   const hinted = await engine({ status: 429, body: xerotierBody, source: 'nullspace' })

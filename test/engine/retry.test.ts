@@ -29,7 +29,8 @@ test('each hint alone gives its delay, and the evidence names it', async (t) => 
     ['body retry_after', tooMany({}, { error: { message: 'Slow down', retry_after: 12 } }), 12_000, /^body error\.retry_after 12$/],
     ['message "try again in 1.146s"', tooMany({}, { error: { message: 'Rate limit reached for requests. Please try again in 1.146s.' } }), 1146, /^message "try again in 1\.146s"$/],
     ['message "retry in 26.5s"', tooMany({}, { error: { message: 'Too many requests. Please retry in 26.5s.' } }), 26_500, /^message "retry in 26\.5s"$/],
-    ['message "try again in 6m0s"', tooMany({}, { error: { message: 'Rate limit reached. Please try again in 6m0s.' } }), 360_000, /^message "try again in 6m0s"$/]
+    ['message "try again in 6m0s"', tooMany({}, { error: { message: 'Rate limit reached. Please try again in 6m0s.' } }), 360_000, /^message "try again in 6m0s"$/],
+    ["message \"try again after '10' seconds\"", tooMany({}, { error: { code: 'Throttled', message: "Number of 'read' requests exceeded. Please try again after '10' seconds." } }), 10_000, /^message "try again after '10' seconds"$/]
   ]
   for (const [name, input, delay, evidence] of cases) {
     const got = await advice(input, 3600)
