@@ -22,6 +22,7 @@ const byHttpStatus: Record<number, NormalizedCode> = {
   502: 'upstream_error',
   503: 'unavailable',
   504: 'timeout',
+  505: 'not_implemented',
   529: 'overloaded'
 }
 

@@ -77,7 +77,7 @@ const TAXONOMY: Array<[string, number[], string, 'none' | 'backoff' | 'once' | '
   ['timeout', [408, 504], 'DEADLINE_EXCEEDED', 'backoff'],
   ['upstream_error', [502], 'UNAVAILABLE', 'once'],
   ['upstream_unreachable', [502, 503, 521, 523, 525, 526], 'UNAVAILABLE', 'unreachable'],
-  ['not_implemented', [501], 'UNIMPLEMENTED', 'none'],
+  ['not_implemented', [501, 505], 'UNIMPLEMENTED', 'none'],
   ['internal', [500], 'INTERNAL', 'backoff'],
   ['content_policy', [400], 'INVALID_ARGUMENT', 'none'],
   ['payload_too_large', [413], 'RESOURCE_EXHAUSTED', 'none'],

@@ -660,7 +660,7 @@ test('nginx HTML error pages, with and without ?status, are nginx\'s own', async
 const STATUS_MAP: Array<[number, string]> = [
   [400, 'invalid_request'], [401, 'unauthenticated'], [402, 'billing'], [403, 'permission_denied'], [404, 'not_found'], [407, 'unauthenticated'],
   [410, 'gone'], [408, 'timeout'], [409, 'conflict'], [412, 'failed_precondition'], [413, 'payload_too_large'], [422, 'invalid_request'],
-  [429, 'rate_limited'], [499, 'cancelled'], [500, 'internal'], [501, 'not_implemented'], [502, 'upstream_error'], [503, 'unavailable'], [504, 'timeout'],
+  [429, 'rate_limited'], [499, 'cancelled'], [500, 'internal'], [501, 'not_implemented'], [502, 'upstream_error'], [503, 'unavailable'], [504, 'timeout'], [505, 'not_implemented'],
   [529, 'overloaded']
 ]
 
