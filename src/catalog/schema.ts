@@ -79,11 +79,14 @@ export const InferableField = StringEnum(['http_status', 'normalized_code', 'typ
 /**
  * A sentence put before the entry's action when the upstream message names
  * something the action depends on, such as which of several surfaces
- * refused the call.
+ * refused the call. The message may also show that the case is another
+ * normalized code, as a quota whose limit is 0 is no rate limit a wait lifts.
  */
 export const MessageHint = Type.Object({
   contains: Type.String({ minLength: 1, description: 'Text the upstream message contains, ignoring case.' }),
-  action: Type.String({ minLength: 1, description: 'The sentence that goes before the entry\'s action.' })
+  action: Type.String({ minLength: 1, description: 'The sentence that goes before the entry\'s action.' }),
+  /** The normalized code the message shows instead of the entry's; its default retry policy applies. */
+  normalized_code: Type.Optional(NormalizedCode)
 }, { additionalProperties: false })
 export type MessageHint = Static<typeof MessageHint>
 

@@ -1,7 +1,7 @@
 // The classification engine: plain TypeScript over the catalog indexes, with
 // no Fastify in it, so the HTTP routes, the library and the CLI share it.
 // What it knows of each platform comes from the catalog.
-import type { NormalizedCode, Remediation } from '../catalog/schema.js'
+import type { MessageHint, NormalizedCode, Remediation } from '../catalog/schema.js'
 import { codesIgnoringCase, isCommonCode } from '../catalog/codes.js'
 import { firstMatchingPattern } from '../catalog/patterns.js'
 import type { TemplateIndex } from '../catalog/templates.js'
@@ -90,12 +90,17 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     : sourceByFingerprint(catalog, { body: parsed, headers, status })
 
   if (detected.source !== null) addMarkedCodes(catalog.sources.get(detected.source) as SourceIndex, signals, parsed)
-  const match = refineContextWindow(findMatch(catalog, signals, status, hinted, detected), signals.message, status)
+  const found = refineContextWindow(findMatch(catalog, signals, status, hinted, detected), signals.message, status)
+  const hint = messageHint(catalog, found, signals.message)
+  const match = hint?.normalized_code === undefined ? found : { ...found, normalized: hint.normalized_code }
+  const hintEvidence = match === found ? null : `message says "${hint?.contains ?? ''}": ${match.normalized}`
   const taxonomy = catalog.taxonomy.get(match.normalized)
   const statusDefault = normalizedForStatus(status)
   // An unknown error still gets the retry policy its HTTP status implies.
   const policyCode = match.normalized === 'unknown' && statusDefault !== null ? statusDefault : match.normalized
-  const policy = match.entry?.retry ?? catalog.taxonomy.get(policyCode)?.retry ?? taxonomyOf(catalog, 'unknown').retry
+  // The entry's own policy holds unless its message showed another case.
+  const entryPolicy = match === found ? match.entry?.retry : undefined
+  const policy = entryPolicy ?? catalog.taxonomy.get(policyCode)?.retry ?? taxonomyOf(catalog, 'unknown').retry
   const sourceIndex = match.source === null ? undefined : catalog.sources.get(match.source)
   const { evidence: delayEvidence, ...retry } = adviseRetry({
     normalized: match.normalized,
@@ -124,7 +129,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   const candidates = match.source !== null ? [match.source] : detected.candidates
   // What fitted counts as evidence unless the match named a source it did not point to.
   const fitted = detected.source === match.source || match.source === null || (detected.source === null && detected.candidates.includes(match.source))
-  const evidence = [fitted ? detected.evidence : null, match.evidence, delayEvidence]
+  const evidence = [fitted ? detected.evidence : null, match.evidence, hintEvidence, delayEvidence]
     .filter((item): item is string => item !== null)
     .map((item) => bounded(item, FIELD_LIMIT / 16) as string)
   if (sourceIndex?.info.role === 'proxy') evidence.push(`${sourceIndex.info.name} is a proxy: the error is its own, not the service's behind it`)
@@ -140,7 +145,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     candidates: match.source === null && candidates.length < 2 ? [] : candidates,
     evidence,
     retry,
-    remediation: specificRemediation(catalog, baseRemediation, match, signals.message, requestId)
+    remediation: specificRemediation(baseRemediation, match, hint, requestId)
   }
 }
 
@@ -277,6 +282,9 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
 
   // gRPC status names, as JSON renderings of a gRPC status carry them.
   if (signals.grpcStatus !== null) {
+    // The detected source's own entry for the status name, with its remediation and hints.
+    const named = source === null ? undefined : (catalog.sources.get(source) as SourceIndex).byCode.get(signals.grpcStatus)
+    if (named !== undefined) return fromEntry(named, 'code', `gRPC status ${signals.grpcStatus} (${named.source})`)
     const normalized = normalizedForGrpcStatus(signals.grpcStatus)
     if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {}, evidence: `gRPC status ${signals.grpcStatus}` }
   }
@@ -414,15 +422,18 @@ function unsettled (pool: readonly Entry[], code: string, evidence: string): Mat
   }
 }
 
+/** The first of the matched entry's message hints whose text the upstream message contains. */
+function messageHint (catalog: Catalog, match: Match, message: string | null): MessageHint | undefined {
+  const hints = match.entry === null || message === null ? undefined : catalog.sources.get(match.entry.source)?.messageHints.get(match.entry)
+  if (hints === undefined || message === null) return undefined
+  const lower = message.slice(0, HINT_SCAN_LIMIT).toLowerCase()
+  return hints.find((candidate) => lower.includes(candidate.contains.toLowerCase()))
+}
+
 /** The entry's remediation, with what this very call tells. */
-function specificRemediation (catalog: Catalog, base: Remediation, match: Match, message: string | null, requestId: string | null): Remediation {
+function specificRemediation (base: Remediation, match: Match, hint: MessageHint | undefined, requestId: string | null): Remediation {
   let action = base.action
-  const hints = match.entry === null ? undefined : catalog.sources.get(match.entry.source)?.messageHints.get(match.entry)
-  if (hints !== undefined && message !== null) {
-    const lower = message.slice(0, HINT_SCAN_LIMIT).toLowerCase()
-    const hint = hints.find((candidate) => lower.includes(candidate.contains.toLowerCase()))
-    if (hint !== undefined) action = `${hint.action} ${action}`
-  }
+  if (hint !== undefined) action = `${hint.action} ${action}`
   if (requestId !== null && (match.normalized === 'internal' || match.normalized === 'upstream_error' || match.normalized === 'unknown')) {
     action += ` Quote the upstream request id in the report: ${requestId}.`
   }

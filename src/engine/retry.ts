@@ -109,7 +109,7 @@ function parseTimestamp (text: string): number | null {
 
 /**
  * A delay stated in a message: "try again in 1.146s", "retry in 26.5s", "retry after 20 seconds",
- * "try again in 6m0s", "will reset after 55s", and Azure Resource Manager's "try again after '10' seconds".
+ * "try again in 6m0s", "will reset after 55s", and a quoted number, "try again after '10' seconds".
  */
 const MESSAGE_DELAY = /\b(?:try again|retry|will reset)(?: after| in)(?: about)? '?(\d{1,9}(?:\.\d{1,9})?)'? ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
 const MESSAGE_DURATION = /\b(?:try again|retry) in ((?:\d{1,9}h)?(?:\d{1,9}m)?\d{1,9}(?:\.\d{1,9})?(?:ms|s))\b/i

@@ -277,6 +277,24 @@ test('a code several sources hold takes the normalized code its wording gives, a
   t.match(exact.evidence.join('; '), /code agent_not_found in onecli and xerotier; message of onecli's agent_not_found/)
 })
 
+test('a message hint may show another normalized code, whose default retry policy then applies', async (t) => {
+  const quota = (limit: number) => J({
+    error: {
+      code: 429,
+      message: `Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: ${limit}, model: gemini-2.5-pro`,
+      status: 'RESOURCE_EXHAUSTED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '42s' }]
+    }
+  })
+  const zero = await engine({ status: 429, body: quota(0) })
+  t.same(pick(zero, { source: 1, code: 1, normalized_code: 1, retry: { retryable: 1 } }),
+    { source: 'google', code: 'RESOURCE_EXHAUSTED', normalized_code: 'quota_exceeded', retry: { retryable: false } })
+  t.ok(zero.evidence.includes('message says "limit: 0": quota_exceeded'))
+  t.match(zero.remediation.action, /^The project has no quota at all for this metric on its tier \(limit: 0\)/)
+  const some = await engine({ status: 429, body: quota(10) })
+  t.same(pick(some, { normalized_code: 1, retry: { retryable: 1, delay_ms: 1 } }), { normalized_code: 'rate_limited', retry: { retryable: true, delay_ms: 42_000 } })
+})
+
 test('a valid source hint wins over detection', async (t) => {
   const xerotierBody = J({ error: { message: 'The fleet is saturated', type: 'rate_limit_error', code: 'capacity_exceeded', param: null } })
   const hinted = await engine({ status: 429, body: xerotierBody, source: 'nullspace' })
