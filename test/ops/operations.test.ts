@@ -167,11 +167,16 @@ test('under event-loop overload, requests are shed with a 503 problem and Retry-
   const { app } = await build(t, { loadShedding: { maxEventLoopDelayMs: 20, sampleIntervalMs: 5, warmUpMs: 0 } })
   await app.ready()
   // Block the event loop well past the threshold, then let the sampler see it.
-  const until = Date.now() + 300
-  while (Date.now() < until) { /* busy */ }
-  await new Promise((resolve) => setTimeout(resolve, 10))
-
-  const shed = await app.inject({ url: '/codes/scope_insufficient' })
+  // The sampler runs on its own timer, which a busy machine may run late, so a
+  // few rounds are allowed.
+  const blockThenAsk = async () => {
+    const until = Date.now() + 300
+    while (Date.now() < until) { /* busy */ }
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    return await app.inject({ url: '/codes/scope_insufficient' })
+  }
+  let shed = await blockThenAsk()
+  for (let round = 1; round < 5 && shed.statusCode !== 503; round++) shed = await blockThenAsk()
   t.equal(shed.statusCode, 503)
   t.equal(shed.headers['retry-after'], '1')
   t.match(shed.headers['content-type'], /^application\/problem\+json/)
