@@ -356,7 +356,8 @@ function refinedByMessage (catalog: Catalog, found: Match, message: string | nul
 function wordedAlike (catalog: Catalog, found: Match, message: string | null, order: readonly SourceIndex[]): Match | null {
   const code = found.code
   if (message === null || code === null) return null
-  const holders = order.filter((index) => codesIgnoringCase(catalog, code, [index]).length > 0)
+  const holding = new Set(codesIgnoringCase(catalog, code, order).map((entry) => entry.source))
+  const holders = order.filter((index) => holding.has(index.info.id))
   if (holders.length < 2) return null
   const exact = findIn(holders, null, (index) => index.byMessage.get(message) ?? null)
   if (exact !== null) return { ...fromEntry(exact, 'message', `${found.evidence as string}; message of ${exact.source}'s ${exact.code}`), code }
