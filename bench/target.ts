@@ -13,6 +13,7 @@ import Fastify from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../src/ops/app.js'
 import { loadConfig } from '../src/ops/config.js'
+import { settleWhenIdle } from '../src/ops/memory.js'
 import { BUNDLED_CATALOG_DIR } from '../src/catalog/paths.js'
 import type { Answer } from './lib.js'
 
@@ -48,6 +49,11 @@ async function floor (answersFile: string): Promise<ReturnType<typeof Fastify>> 
 const app = kind === 'floor'
   ? await floor(argument as string)
   : await buildApp({ config: { ...loadConfig({}), CATALOG_DIR: argument ?? BUNDLED_CATALOG_DIR }, logStream })
+// errcat hands back its boot memory before listening and again when idle, as `npm start` does.
+if (kind !== 'floor') {
+  await app.ready()
+  await settleWhenIdle().settle()
+}
 await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address() as { port: number }
 process.stdout.write(`LISTENING ${address.port}\n`)

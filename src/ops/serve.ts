@@ -8,6 +8,7 @@ import type { Catalog } from '../catalog/types.js'
 import { buildApp } from './app.js'
 import { loadConfig, ConfigError } from './config.js'
 import { shutdown, watchLauncher } from './lifecycle.js'
+import { settleWhenIdle } from './memory.js'
 import './reload.js'
 
 /** close-with-grace exits 1 if shutdown takes longer than this; ours ends well before. */
@@ -26,6 +27,8 @@ export interface StartOptions {
   /** Overrides CATALOG_DIR, for the first load and for SIGHUP reloads alike. */
   catalogDir?: string | undefined
 }
+
+const toMb = (bytes: number): number => Math.round(bytes / 2 ** 20)
 
 /** A failure to listen a person can act on, such as a port already in use. */
 export class ListenError extends Error {}
@@ -90,9 +93,20 @@ export async function startService (options: StartOptions = {}): Promise<Fastify
       app.log.warn('npm, which started errcat, has exited: shutting down')
       process.kill(process.pid, 'SIGTERM')
     })
-  app.addHook('onClose', async () => { stopWatching() })
+  const memory = settleWhenIdle({
+    onSettled: ({ rssBefore, rssAfter, heapAfter }) => {
+      app.log.debug({ rss_before_mb: toMb(rssBefore), rss_after_mb: toMb(rssAfter), heap_after_mb: toMb(heapAfter) }, 'memory handed back')
+    }
+  })
+  app.addHook('onClose', async () => {
+    stopWatching()
+    memory.stop()
+  })
   let announced = false
   try {
+    await app.ready()
+    // What booting grew and left as garbage is handed back before the first request.
+    await memory.settle()
     await app.listen({
       port: config.PORT,
       host: config.HOST,
