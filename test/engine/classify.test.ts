@@ -352,14 +352,32 @@ test('onecli: the HTTP status wins over a nested type that disagrees', async (t)
     [422, 'validation_error', 'invalid_request']
   ]
   for (const [status, type, normalized] of cases) {
-    const result = await engine({ status, body: J({ error: { message: 'Something about this call', type } }) })
+    const body = J({ error: { message: 'Something about this call', type } })
+    // Stripe sends invalid_request_error in the same layout: only a hint settles OneCLI.
+    const shared = type === 'invalid_request_error'
+    const result = await engine({ status, body, ...(shared ? { source: 'onecli' } : {}) })
     t.same(pick(result, { source: 1, normalized_code: 1 }), { source: 'onecli', normalized_code: normalized }, `${status} ${type}`)
+    if (shared) {
+      const unhinted = await engine({ status, body })
+      t.same(pick(unhinted, { source: 1, candidates: 1, normalized_code: 1 }), { source: null, candidates: ['onecli', 'stripe'], normalized_code: normalized }, `${status} ${type}, no hint`)
+    }
   }
   const declined = await engine({ status: 402, body: J({ error: 'Your card was declined' }) })
   t.same(pick(declined, { normalized_code: 1, retry: { retryable: 1 } }), { normalized_code: 'billing', retry: { retryable: false } }, '402 is a billing state')
   const noRetryAfter = await engine({ status: 429, body: J({ error: 'rate_limited', message: 'Rate limit exceeded', limit: 10, window: 'hour' }) })
   t.same(pick(noRetryAfter, { code: 1, retry: { retryable: 1, strategy: 1, delay_ms: 1 } }),
     { code: 'rate_limited', retry: { retryable: true, strategy: 'exponential_backoff', delay_ms: null } }, 'a rate limit without Retry-After backs off')
+})
+
+test('stripe: its support link names it; its api_error layout alone is shared with OneCLI', async (t) => {
+  // Stripe's server-error message, as an API client's test quotes it (activemerchant stripe_payment_intents_test.rb).
+  const message = 'Error while communicating with one of our backends.  Sorry about that!  We have been notified of the problem.  ' +
+    'If you have any questions, we can help at https://support.stripe.com/.'
+  const linked = await engine({ status: 500, body: J({ error: { message, type: 'api_error' } }) })
+  t.same(pick(linked, { source: 1, normalized_code: 1, retry: { retryable: 1 } }), { source: 'stripe', normalized_code: 'internal', retry: { retryable: true } })
+  t.ok(linked.evidence.some((line) => line.includes('support.stripe.com')), 'the evidence names the link')
+  const bare = await engine({ status: 500, body: J({ error: { message: 'Something went wrong', type: 'api_error' } }) })
+  t.same(pick(bare, { source: 1, candidates: 1, normalized_code: 1 }), { source: null, candidates: ['onecli', 'stripe'], normalized_code: 'internal' })
 })
 
 test('the engine rejects an unknown source hint with the valid ids', async (t) => {
