@@ -48,7 +48,7 @@ export interface Settled {
 
 export interface IdleSettlingOptions {
   intervalMs?: number
-  /** Called after each collection, with RSS in bytes before and after it. */
+  /** Called after each collection, with RSS before and after it and V8's heap after it, in bytes. */
   onSettled?: (settled: Settled) => void
   /** For tests: the readings and the collection. */
   readRss?: () => number
@@ -88,7 +88,7 @@ export function settleWhenIdle (options: IdleSettlingOptions = {}): IdleSettling
     const now = readUtilization()
     const idle = readUtilization(last).utilization < IDLE_UTILIZATION
     last = now
-    // settle() catches its own failures; nothing here waits for it.
+    // A collection that fails leaves memory where it was; nothing waits for it.
     if (idle && readRss() > settledRss * (1 + SETTLE_GROWTH)) settle().catch(() => {})
   }, options.intervalMs ?? MEMORY_CHECK_INTERVAL_MS)
   timer.unref()
