@@ -77,7 +77,9 @@ const deployment = only<IDeployment>('apps/v1 Deployment')
 const service = only<IService>('v1 Service')
 const hpa = only<IHorizontalPodAutoscaler>('autoscaling/v2 HorizontalPodAutoscaler')
 const pdb = only<IPodDisruptionBudget>('policy/v1 PodDisruptionBudget')
-const catalogConfigMap = manifests.find((manifest) => manifest.file === 'catalog-configmap.yaml')?.doc as IConfigMap | undefined
+const catalogConfigMaps = manifests.filter((manifest) => manifest.file === 'catalog-configmap.yaml').map((manifest) => manifest.doc as IConfigMap)
+/** The catalog's files as the projected volume of every catalog ConfigMap mounts them. */
+const mountedCatalog = new Map(catalogConfigMaps.flatMap((configMap) => Object.entries(configMap.data ?? {})))
 const podSpec = deployment.spec?.template.spec
 const podLabels = deployment.spec?.template.metadata?.labels ?? {}
 const container = podSpec?.containers.find((item) => item.name === 'errcat') as IContainer
@@ -223,8 +225,11 @@ test('Deployment: the catalog ConfigMap is mounted at CATALOG_DIR, and its versi
   // A whole-volume mount: a subPath mount would never see the ConfigMap change.
   t.equal(mount?.subPath, undefined)
   const volume = podSpec.volumes?.find((item) => item.name === mount?.name)
-  t.equal(volume?.configMap?.name, catalogConfigMap?.metadata?.name, 'the volume is the catalog ConfigMap')
-  t.equal(volume?.configMap?.items, undefined, 'every key of it, as a file')
+  const sources = volume?.projected?.sources ?? []
+  t.ok(sources.length > 0, 'a projected volume')
+  t.same(sources.map((source) => source.configMap?.name), catalogConfigMaps.map((configMap) => configMap.metadata?.name),
+    'it projects every catalog ConfigMap, and nothing else')
+  t.ok(sources.every((source) => source.configMap?.items === undefined), 'every key of each, as a file')
 
   const annotation = deployment.spec?.template.metadata?.annotations?.['errcat/catalog-version']
   t.equal(annotation, (await loadCatalog(catalogDir)).version, 'the annotation is the catalog\'s version, so a new catalog rolls the pods')
@@ -259,17 +264,25 @@ async function catalogFiles (): Promise<Map<string, string>> {
   return new Map(await Promise.all(names.sort().map(async (name) => [name, await readFile(join(catalogDir, name), 'utf8')] as const)))
 }
 
-test('catalog-configmap.yaml is the catalog, exactly, and fits in a ConfigMap', async (t) => {
-  const data = catalogConfigMap?.data ?? {}
+/** A ConfigMap's size as the API server bounds it: its keys and values, in bytes. */
+function dataSize (data: Record<string, string>): number {
+  return Object.entries(data).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0)
+}
+
+test('catalog-configmap.yaml is the catalog, exactly, in ConfigMaps that each fit', async (t) => {
+  t.ok(catalogConfigMaps.length > 0, 'at least one ConfigMap')
   const files = await catalogFiles()
-  t.same(Object.keys(data).sort(), [...files.keys()], 'one key per catalog file: run npm run k8s:catalog if not')
-  for (const [name, text] of files) t.ok(data[name] === text, `${name} is the same, byte for byte: run npm run k8s:catalog if not`)
-  t.equal(catalogConfigMap?.binaryData, undefined)
-  const size = Object.entries(data).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0)
-  t.ok(size < CONFIGMAP_LIMIT, `its data (${size} bytes) is under the 1 MiB a ConfigMap may hold`)
+  const keys = catalogConfigMaps.flatMap((configMap) => Object.keys(configMap.data ?? {}))
+  t.same(keys.sort(), [...files.keys()], 'one key per catalog file, in one ConfigMap only: run npm run k8s:catalog if not')
+  for (const [name, text] of files) t.ok(mountedCatalog.get(name) === text, `${name} is the same, byte for byte: run npm run k8s:catalog if not`)
+  for (const configMap of catalogConfigMaps) {
+    t.equal(configMap.binaryData, undefined)
+    const size = dataSize(configMap.data ?? {})
+    t.ok(size < CONFIGMAP_LIMIT, `${String(configMap.metadata?.name)}'s data (${size} bytes) is under the 1 MiB a ConfigMap may hold`)
+  }
 })
 
-test('npm run k8s:catalog: the committed files are what it writes, and it refuses a catalog too large', async (t) => {
+test('npm run k8s:catalog: the committed files are what it writes; a large catalog is split, a file too large refused', async (t) => {
   const scripts = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
   t.match(scripts['k8s:catalog'], /scripts\/k8s-catalog-configmap\.mjs/, 'the npm script runs the generator')
   const generate = (...args: string[]): ReturnType<typeof spawnSync> =>
@@ -281,7 +294,10 @@ test('npm run k8s:catalog: the committed files are what it writes, and it refuse
   const copy = t.testdir({ deploy: { kubernetes: {} } })
   await cp(catalogDir, join(copy, 'catalog'), { recursive: true })
   const committedDeployment = await readFile(join(manifestDir, 'deployment.yaml'), 'utf8')
+  // An old version, and the catalog volume as it was before the catalog could take several ConfigMaps.
   const staleDeployment = committedDeployment.replace(/(errcat\/catalog-version: )"[0-9a-f]*"/, '$1"0000000000000000"')
+    .replace(/( +)projected:\n(?:\1 .*\n)+/, '$1configMap:\n$1  name: errcat-catalog\n')
+  t.match(staleDeployment, /configMap:\n +name: errcat-catalog\n/)
   t.not(staleDeployment, committedDeployment)
   await writeFile(join(copy, 'deploy/kubernetes/deployment.yaml'), staleDeployment)
   const stale = generate('--check', '--root', copy)
@@ -301,10 +317,34 @@ test('npm run k8s:catalog: the committed files are what it writes, and it refuse
   t.equal(unannotated.status, 1, 'a Deployment without the annotation is refused')
   t.match(unannotated.stderr, /must hold one errcat\/catalog-version annotation/)
 
-  await writeFile(join(copy, 'catalog/padding.yaml'), '#'.repeat(CONFIGMAP_LIMIT))
+  // A catalog over 1 MiB is split across ConfigMaps, and the volume projects them all.
+  await writeFile(join(copy, 'deploy/kubernetes/deployment.yaml'), committedDeployment)
+  const padding = '#'.repeat(CONFIGMAP_LIMIT / 2)
+  await writeFile(join(copy, 'catalog/padding-a.yaml'), padding)
+  await writeFile(join(copy, 'catalog/padding-b.yaml'), padding)
+  const split = generate('--root', copy)
+  t.equal(split.status, 0, String(split.stderr))
+  t.match(split.stdout, /in 3 ConfigMaps/)
+  const splitMaps = parseAllDocuments(await readFile(join(copy, 'deploy/kubernetes/catalog-configmap.yaml'), 'utf8'))
+    .map((document) => document.toJS() as IConfigMap)
+  t.equal(splitMaps.length, 3)
+  for (const configMap of splitMaps) {
+    new ConfigMap(configMap).validate()
+    t.ok(dataSize(configMap.data ?? {}) < CONFIGMAP_LIMIT, `${String(configMap.metadata?.name)} fits in a ConfigMap`)
+  }
+  t.same(new Map(splitMaps.flatMap((configMap) => Object.entries(configMap.data ?? {}))),
+    new Map([...mountedCatalog, ['padding-a.yaml', padding], ['padding-b.yaml', padding]]), 'together they hold every file once')
+  const splitDeployment = parseAllDocuments(await readFile(join(copy, 'deploy/kubernetes/deployment.yaml'), 'utf8'))
+    .map((document) => document.toJS() as IDeployment)[0]
+  if (splitDeployment === undefined) throw new Error('no Deployment written')
+  new Deployment(splitDeployment).validate()
+  t.same(splitDeployment.spec?.template.spec?.volumes?.find((volume) => volume.name === 'catalog')?.projected?.sources,
+    splitMaps.map((configMap) => ({ configMap: { name: configMap.metadata?.name } })), 'the volume projects every one of them')
+
+  await writeFile(join(copy, 'catalog/padding-a.yaml'), '#'.repeat(CONFIGMAP_LIMIT))
   const tooLarge = generate('--root', copy)
-  t.equal(tooLarge.status, 1, 'a catalog over 1 MiB is refused')
-  t.match(tooLarge.stderr, /over the 1048576 bytes a ConfigMap may hold/)
+  t.equal(tooLarge.status, 1, 'a file over 1 MiB is refused')
+  t.match(tooLarge.stderr, /catalog\/padding-a\.yaml is \d+ bytes, over the 1048576 bytes a ConfigMap may hold/)
 })
 
 /**
@@ -324,7 +364,7 @@ async function mountConfigMap (dir: string, files: ReadonlyMap<string, string>, 
 }
 
 test('the loader reads a catalog mounted as a ConfigMap volume (symbolic links through ..data)', async (t) => {
-  const files = new Map(Object.entries(catalogConfigMap?.data ?? {}))
+  const files = mountedCatalog
   const dir = t.testdir({})
   await mountConfigMap(dir, files, '2026_01_01_00_00_00.000000000')
 
