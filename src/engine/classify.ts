@@ -268,6 +268,17 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     const templated = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order, preferred, (index) => index.templates.match(message))
     if (templated !== null) return withRawCode(fromTemplate(templated), rawCode)
   }
+  // The same for the messages of an `errors` list, when the summary matched nothing:
+  // a 422 "Validation Failed" whose errors[] say which rule failed.
+  for (const detail of signals.detailMessages) {
+    const exact = findIn(order, preferred, (index) => index.byMessage.get(detail) ?? null)
+    if (exact !== null) return withRawCode(fromEntry(exact, 'message', `errors[].message of ${exact.source}'s ${exact.code}`), rawCode)
+    const templated = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order, preferred, (index) => index.templates.match(detail))
+    if (templated !== null) {
+      const match = fromTemplate(templated)
+      return withRawCode({ ...match, evidence: `errors[].${match.evidence as string}` }, rawCode)
+    }
+  }
 
   // 5. The envelope type, trusted only in the envelope's own source (or its candidates) and only when the status agrees.
   if (signals.type !== null) {

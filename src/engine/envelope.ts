@@ -27,6 +27,8 @@ export interface Signals {
   retryable: boolean | null
   /** The gRPC status name of a JSON gRPC status: {"error": {"code": 404, "status": "NOT_FOUND"}}. */
   grpcStatus: string | null
+  /** The messages of an `errors` list's items that differ from `message`, in order. */
+  detailMessages: string[]
 }
 
 /** Codes are identifiers: anything longer or with spaces is not a code. */
@@ -120,7 +122,8 @@ export function extractSignals (parsed: ParsedBody): Signals {
     retryDelay: null,
     retryStrategy: null,
     retryable: null,
-    grpcStatus: null
+    grpcStatus: null,
+    detailMessages: []
   }
   // A JSON array of one error (some gateways wrap the body so) is read as that error.
   const json = Array.isArray(parsed.json) && parsed.json.length === 1 ? parsed.json[0] : parsed.json
@@ -168,6 +171,12 @@ export function extractSignals (parsed: ParsedBody): Signals {
     str(own(top, 'detail')) ??
     str(own(top, 'title')) ??
     signals.message
+
+  // A summary such as "Validation Failed" may list what failed more precisely.
+  for (const item of [...errors, ...innerErrors]) {
+    const detail = str(own(item, 'message'))
+    if (detail !== null && detail !== signals.message && !signals.detailMessages.includes(detail)) signals.detailMessages.push(detail)
+  }
 
   signals.type = str(own(error, 'type')) ?? (errorString === null ? str(own(top, 'type')) : null)
   // An RFC 9457 type is a URI, not a platform's error type; `error` is an envelope's own tag.

@@ -749,6 +749,31 @@ test('RFC 9457 problem bodies: status, detail and title are read', async (t) => 
   t.same(pick(titleOnly, { normalized_code: 1, http_status: 1, message: 1 }), { normalized_code: 'unavailable', http_status: 503, message: 'Service Unavailable' })
 })
 
+test('an errors[] list is read when its summary matches nothing, and never over a summary that does', async (t) => {
+  const github = { 'x-github-request-id': '0681:62D5:1E22F03:626F1F6:62D63512' }
+  const detailed = await engine({
+    status: 422,
+    headers: github,
+    body: J({ message: 'Validation Failed', errors: [{ resource: 'Label', code: 'invalid', field: 'color' }, { resource: 'PullRequest', code: 'custom', message: 'No commits between main and topic' }] })
+  })
+  t.same(pick(detailed, { source: 1, normalized_code: 1, matched_by: 1, message: 1, params: 1 }),
+    { source: 'github', normalized_code: 'failed_precondition', matched_by: 'message_template', message: 'Validation Failed', params: { base: 'main', head: 'topic' } },
+    'a later item\'s message counts too; the summary stays the message')
+  t.match(detailed.evidence, [/x-github-request-id/, /^errors\[\]\.message fits github's template "No commits between \{base\} and \{head\}"/])
+
+  const summarized = await engine({
+    status: 422,
+    headers: github,
+    body: J({ message: 'Reference already exists', errors: [{ message: 'No commits between main and topic' }] })
+  })
+  t.same(pick(summarized, { code: 1, normalized_code: 1, matched_by: 1 }), { code: 'reference_already_exists', normalized_code: 'conflict', matched_by: 'message' },
+    'a summary the catalog knows wins over its details')
+
+  const unknown = await engine({ status: 422, headers: github, body: J({ message: 'Validation Failed', errors: [{ message: 'Title is too long (maximum is 256 characters)' }] }) })
+  t.same(pick(unknown, { source: 1, normalized_code: 1, matched_by: 1 }), { source: 'github', normalized_code: 'invalid_request', matched_by: 'status' },
+    'details the catalog does not know leave the status guidance')
+})
+
 test('Google-style {"error":{"code","message","status"}} bodies', async (t) => {
   const cases: Array<[number, string, string]> = [
     [404, 'NOT_FOUND', 'not_found'],
