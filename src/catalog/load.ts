@@ -283,18 +283,19 @@ function buildTaxonomy (spec: TaxonomyFile, path: string): Map<NormalizedCode, T
 type EntryLike = Omit<EntryFile, 'code'> & { code?: string, type?: string }
 
 const STRENGTH_ORDER: Record<Fingerprint['strength'], number> = { mark: 0, shape: 1, transit: 2, generic: 3 }
-const SUBJECTS = ['path', 'header', 'body_contains', 'sse_event', 'status_in'] as const
+const SUBJECTS = ['path', 'header', 'body_contains', 'sse_event', 'status_in', 'body_format_in'] as const
 const VALUE_TESTS = ['is', 'is_not', 'present', 'equals', 'contains', 'starts_with'] as const
 
 function buildCondition (item: ConditionFile, path: string, where: string): Condition {
   const subjects = SUBJECTS.filter((subject) => item[subject] !== undefined)
   const tests = VALUE_TESTS.filter((test) => item[test] !== undefined)
   if (subjects.length !== 1) throw new CatalogError(path, where, 'path', `a condition names exactly one of ${SUBJECTS.join(', ')}`)
-  if (item.body_contains !== undefined || item.sse_event !== undefined || item.status_in !== undefined) {
+  if (item.body_contains !== undefined || item.sse_event !== undefined || item.status_in !== undefined || item.body_format_in !== undefined) {
     const field = subjects[0] as string
     if (tests.length > 0) throw new CatalogError(path, where, field, `a ${field} condition takes no other test`)
     if (item.body_contains !== undefined) return Object.freeze({ test: 'body_contains', text: item.body_contains })
     if (item.sse_event !== undefined) return Object.freeze({ test: 'sse_event', event: item.sse_event })
+    if (item.body_format_in !== undefined) return Object.freeze({ test: 'body_format_in', formats: Object.freeze([...item.body_format_in]) })
     return Object.freeze({ test: 'status_in', statuses: Object.freeze([...item.status_in as number[]]) })
   }
   const field = subjects[0] as 'path' | 'header'

@@ -161,6 +161,11 @@ export type StatusRuleFile = Static<typeof StatusRuleFile>
  * `snake_case` is two words or more joined by underscores, in any case, such
  * as `rate_limited` or `QUOTA_EXCEEDED`; `upper_snake` is that in uppercase.
  */
+/** How errcat read a body: JSON (an SDK's printed JSON included), an SSE stream, an HTML page, XML, other text, or nothing. */
+export const BODY_FORMATS = ['json', 'sse', 'html', 'xml', 'text', 'empty'] as const
+export const BodyFormat = StringEnum(BODY_FORMATS)
+export type BodyFormat = Static<typeof BodyFormat>
+
 export const VALUE_KINDS = ['string', 'object', 'array', 'number', 'boolean', 'snake_case', 'upper_snake'] as const
 export const ValueKind = StringEnum(VALUE_KINDS)
 export type ValueKind = Static<typeof ValueKind>
@@ -176,8 +181,9 @@ export const HeaderName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', descrip
  * One test of a response. A condition names one subject: a `path` into the
  * JSON body or a `header`, each with exactly one test; a text the raw body
  * contains (`body_contains`, case-sensitive); an event a server-sent event
- * stream carried (`sse_event`); or the statuses the response may have
- * (`status_in`). Header values are compared ignoring case.
+ * stream carried (`sse_event`); the statuses the response may have
+ * (`status_in`); or the formats its body may have been read as
+ * (`body_format_in`). Header values are compared ignoring case.
  */
 export const ConditionFile = Type.Object({
   path: Type.Optional(BodyPath),
@@ -185,6 +191,7 @@ export const ConditionFile = Type.Object({
   body_contains: Type.Optional(Type.String({ minLength: 3 })),
   sse_event: Type.Optional(NonEmpty),
   status_in: Type.Optional(Type.Array(HttpStatus, { minItems: 1 })),
+  body_format_in: Type.Optional(Type.Array(BodyFormat, { minItems: 1, uniqueItems: true })),
   is: Type.Optional(ValueKind),
   is_not: Type.Optional(ValueKind),
   present: Type.Optional(Type.Boolean({ description: 'true: the path or header holds a value, null included; false: it holds none.' })),

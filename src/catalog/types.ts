@@ -1,6 +1,6 @@
 // The catalog as the rest of errcat sees it: resolved entries and immutable
 // indexes built once at load. Nothing outside src/catalog reads the files.
-import type { Entry, FingerprintStrength, MessageHint, NormalizedCode, RateLimitReset, Source, TaxonomyCode, ValueKind } from './schema.js'
+import type { BodyFormat, Entry, FingerprintStrength, MessageHint, NormalizedCode, RateLimitReset, Source, TaxonomyCode, ValueKind } from './schema.js'
 import type { TemplateIndex } from './templates.js'
 import type { PatternRule } from './patterns.js'
 
@@ -18,6 +18,7 @@ export type Condition =
   | { test: 'body_contains', text: string }
   | { test: 'sse_event', event: string }
   | { test: 'status_in', statuses: readonly number[] }
+  | { test: 'body_format_in', formats: readonly BodyFormat[] }
 
 export interface Fingerprint {
   source: string

@@ -69,6 +69,10 @@ function compile (condition: Condition): Predicate {
       const statuses = new Set(condition.statuses)
       return (response) => response.status !== null && statuses.has(response.status)
     }
+    case 'body_format_in': {
+      const formats = new Set(condition.formats)
+      return (response) => formats.has(response.body.format)
+    }
   }
   let read: (response: ResponseView) => unknown
   if ('header' in condition) {
@@ -115,7 +119,7 @@ function compile (condition: Condition): Predicate {
 
 /** Headers and statuses cost a lookup, paths a walk, body text a scan: the cheapest tests first. */
 function cost (condition: Condition): number {
-  if ('header' in condition || condition.test === 'status_in') return 0
+  if ('header' in condition || condition.test === 'status_in' || condition.test === 'body_format_in') return 0
   if (condition.test === 'body_contains') return 2
   return 1
 }

@@ -1,10 +1,9 @@
 // Reads an upstream error body without trusting it: JSON when it parses,
 // SSE data payloads, an HTML page's title, or plain text. Every scan is
 // bounded and linear; nothing walks a parsed value recursively.
+import type { BodyFormat } from '../catalog/schema.js'
 import { parseObjectLiteral } from './literal.js'
 import { JSON_DEPTH_LIMIT, PAGE_TEXT_LIMIT, SCAN_LIMIT, SSE_EVENT_NAMES_LIMIT, SSE_LINE_LIMIT } from './limits.js'
-
-export type BodyFormat = 'json' | 'sse' | 'html' | 'xml' | 'text' | 'empty'
 
 export interface ParsedBody {
   format: BodyFormat

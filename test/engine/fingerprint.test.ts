@@ -36,7 +36,7 @@ function catalogOf (...sources: Array<{ name: string, text: string }>): Catalog 
   return buildCatalog([{ name: 'taxonomy.yaml', text: TAXONOMY }, ...sources], '/test-catalog')
 }
 
-const view = (body: unknown, contentType = 'application/json', headers: Record<string, string> = {}, status: number | null = null) =>
+const view = (body: unknown, contentType: string | null = 'application/json', headers: Record<string, string> = {}, status: number | null = null) =>
   ({ body: parseBody(body, contentType), headers, status })
 const fromBody = (catalog: Catalog, body: string): string | null => sourceByFingerprint(catalog, view(body)).source
 
@@ -59,7 +59,12 @@ test('each kind of condition', async (t) => {
       - { path: problem.detail, is_not: number }`),
     source('stream', `fingerprints:
   - evidence: an SSE failure event
-    all: [{ sse_event: failure }]`)
+    all: [{ sse_event: failure }]`),
+    source('pages', `fingerprints:
+  - evidence: a server header on a page, a text or nothing
+    all:
+      - { header: server, equals: pageserver }
+      - { body_format_in: [html, text, empty] }`)
   )
   t.equal(fromBody(catalog, '{"kind":"x"}'), 'equals')
   t.equal(fromBody(catalog, '{"kind":"y"}'), null)
@@ -77,6 +82,12 @@ test('each kind of condition', async (t) => {
   t.equal(fromBody(catalog, '{"problem":"NO_SUCH"}'), null, 'a path through a string is no path')
   t.equal(sourceByFingerprint(catalog, view('event: failure\ndata: {"x":1}\n\n', 'text/event-stream')).source, 'stream')
   t.equal(sourceByFingerprint(catalog, view('event: message\ndata: {"x":1}\n\n', 'text/event-stream')).source, null)
+  const server = { server: 'pageserver' }
+  t.equal(sourceByFingerprint(catalog, view('<html><title>502 Bad Gateway</title></html>', 'text/html', server)).source, 'pages')
+  t.equal(sourceByFingerprint(catalog, view('Bad Gateway', 'text/plain', server)).source, 'pages')
+  t.equal(sourceByFingerprint(catalog, view('', null, server)).source, 'pages')
+  t.equal(sourceByFingerprint(catalog, view('{}', 'application/json', server)).source, null, 'a JSON body is no page')
+  t.equal(sourceByFingerprint(catalog, view('<Error><Code>X</Code></Error>', 'application/xml', server)).source, null, 'nor is XML')
 })
 
 test('only own properties are read: an inherited or prototype key is no evidence', async (t) => {
@@ -152,7 +163,7 @@ test('a fingerprint condition that does not say one thing is refused at load, na
     all: [{ path: a, is: string, present: true }]`), { entry: 'fingerprints[0].all[0]', field: 'path', message: /exactly one of is, is_not, present, equals, contains, starts_with/ })
   t.match(refused(`fingerprints:
   - evidence: no subject
-    all: [{ is: string }]`), { entry: 'fingerprints[0].all[0]', field: 'path', message: /names exactly one of path, header, body_contains, sse_event, status_in/ })
+    all: [{ is: string }]`), { entry: 'fingerprints[0].all[0]', field: 'path', message: /names exactly one of path, header, body_contains, sse_event, status_in, body_format_in/ })
   t.match(refused(`fingerprints:
   - evidence: an event with a path
     all: [{ path: a, present: true }]
@@ -163,6 +174,12 @@ test('a fingerprint condition that does not say one thing is refused at load, na
   t.match(refused(`fingerprints:
   - evidence: a header with two tests
     all: [{ header: server, equals: x, contains: y }]`), { entry: 'fingerprints[0].all[0]', field: 'header', message: /exactly one of/ })
+  t.match(refused(`fingerprints:
+  - evidence: a format with a test
+    all: [{ body_format_in: [html], equals: x }]`), { entry: 'fingerprints[0].all[0]', field: 'body_format_in', message: /takes no other test/ })
+  t.match(refused(`fingerprints:
+  - evidence: an unknown format
+    all: [{ body_format_in: [pdf] }]`), { entry: 'fingerprints[0]', field: 'all.0.body_format_in.0' })
   t.match(refused(`fingerprints:
   - evidence: a bad path
     all: [{ path: "a..b", present: true }]`), { entry: 'fingerprints[0]', field: 'all.0.path' })
