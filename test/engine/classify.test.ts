@@ -774,6 +774,16 @@ test('an errors[] list is read when its summary matches nothing, and never over 
     'details the catalog does not know leave the status guidance')
 })
 
+test('an S3 error code names aws only with a mark of S3: S3-compatible stores send the same codes', async (t) => {
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>'
+  const bare = await engine({ status: 404, contentType: 'application/xml', body })
+  t.same(pick(bare, { source: 1, code: 1, normalized_code: 1 }), { source: null, code: 'NoSuchKey', normalized_code: 'not_found' })
+  t.match(bare.evidence, [/^code NoSuchKey, which many systems send \(in aws\)$/])
+  const fromS3 = await engine({ status: 404, contentType: 'application/xml', headers: { server: 'AmazonS3' }, body })
+  t.same(pick(fromS3, { source: 1, code: 1, normalized_code: 1 }), { source: 'aws', code: 'NoSuchKey', normalized_code: 'not_found' })
+  t.match(fromS3.evidence, [/header server: AmazonS3/])
+})
+
 test('Google-style {"error":{"code","message","status"}} bodies', async (t) => {
   const cases: Array<[number, string, string]> = [
     [404, 'NOT_FOUND', 'not_found'],
