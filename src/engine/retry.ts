@@ -219,8 +219,9 @@ function shouldRetryHeader (value: string | undefined): boolean | null {
   return null
 }
 
-function noRetry (base: RetryPolicy, delayMs: number | null, reason: string): RetryAdvice {
-  return { retryable: false, strategy: 'none', delay_ms: delayMs, max_attempts: 1, base_delay_ms: base.base_delay_ms, max_delay_ms: base.max_delay_ms, reason }
+/** Advice not to retry: like a policy that never retries, it has no delays to speak of. */
+function noRetry (delayMs: number | null, reason: string): RetryAdvice {
+  return { retryable: false, strategy: 'none', delay_ms: delayMs, max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0, reason }
 }
 
 /** A delay for people, in seconds up to ten minutes: "0.25 s", "1.146 s", "30 s", "12.5 min", "24 h". */
@@ -244,7 +245,7 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
     const why = context.normalized === 'cancelled'
       ? 'The client ended the call; repeating it is its decision.'
       : 'A quota or billing state does not pass by waiting; someone has to act.'
-    return { ...noRetry(policy, delayMs, why + note), evidence }
+    return { ...noRetry(delayMs, why + note), evidence }
   }
 
   let base = policy
@@ -253,12 +254,12 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
   const headerSays = saidBy === undefined ? null : shouldRetryHeader(headers[saidBy])
   const shouldRetry = headerSays ?? context.body.retryable
   const shouldRetryFrom = saidBy ?? 'the body\'s retryable flag'
-  if (shouldRetry === false) return { ...noRetry(policy, delayMs, `The upstream said not to retry (${shouldRetryFrom}: false).` + note), evidence }
+  if (shouldRetry === false) return { ...noRetry(delayMs, `The upstream said not to retry (${shouldRetryFrom}: false).` + note), evidence }
   if (shouldRetry === true && !policy.retryable) {
     base = context.backoffPolicy
     reason = `The upstream asked for a retry (${shouldRetryFrom}: true).`
   }
-  if (!base.retryable) return { ...noRetry(base, delayMs, reason + note), evidence }
+  if (!base.retryable) return { ...noRetry(delayMs, reason + note), evidence }
 
   let baseDelay = base.base_delay_ms
   let maxDelay = base.max_delay_ms
@@ -273,7 +274,7 @@ export function adviseRetry (context: RetryContext): RetryAdvice & { evidence: s
     if (delay.ms > context.maxRetryAfterS * 1000) {
       const wait = delay.ms === Infinity ? 'longer than errcat can count' : describeDelay(delayMs as number)
       return {
-        ...noRetry(base, delayMs, `The upstream asked to wait ${wait} (${delay.evidence}), longer than the ${context.maxRetryAfterS} s errcat treats as retryable: surface the error instead.` + note),
+        ...noRetry(delayMs, `The upstream asked to wait ${wait} (${delay.evidence}), longer than the ${context.maxRetryAfterS} s errcat treats as retryable: surface the error instead.` + note),
         evidence
       }
     }

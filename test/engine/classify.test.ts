@@ -547,6 +547,8 @@ test('a wait longer than the cap is not retryable, and the reason says why', asy
   const over = await engine({ status: 429, body: scaigridRateLimited, headers: { 'retry-after': '121' } })
   t.equal(over.retry.retryable, false)
   t.equal(over.retry.strategy, 'none')
+  t.same([over.retry.max_attempts, over.retry.base_delay_ms, over.retry.max_delay_ms], [1, 0, 0], 'no attempts or backoff beside a refusal')
+  t.equal(over.retry.delay_ms, 121000, 'the wait asked for is still given')
   t.match(over.retry.reason, /120 s/, 'the reason names the 120 s cap')
   t.match(over.retry.reason, /121 s/, 'and the wait asked for')
 
