@@ -156,16 +156,16 @@ export const StatusRuleFile = Type.Object({
 }, { additionalProperties: false })
 export type StatusRuleFile = Static<typeof StatusRuleFile>
 
-/**
- * Kinds of value a condition can ask for. `string` is a non-empty string;
- * `snake_case` is two words or more joined by underscores, in any case, such
- * as `rate_limited` or `QUOTA_EXCEEDED`; `upper_snake` is that in uppercase.
- */
 /** How errcat read a body: JSON (an SDK's printed JSON included), an SSE stream, an HTML page, XML, other text, or nothing. */
 export const BODY_FORMATS = ['json', 'sse', 'html', 'xml', 'text', 'empty'] as const
 export const BodyFormat = StringEnum(BODY_FORMATS)
 export type BodyFormat = Static<typeof BodyFormat>
 
+/**
+ * Kinds of value a condition can ask for. `string` is a non-empty string;
+ * `snake_case` is two words or more joined by underscores, in any case, such
+ * as `rate_limited` or `QUOTA_EXCEEDED`; `upper_snake` is that in uppercase.
+ */
 export const VALUE_KINDS = ['string', 'object', 'array', 'number', 'boolean', 'snake_case', 'upper_snake'] as const
 export const ValueKind = StringEnum(VALUE_KINDS)
 export type ValueKind = Static<typeof ValueKind>
