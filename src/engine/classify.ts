@@ -300,16 +300,20 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {}, evidence: `gRPC status ${signals.grpcStatus}` }
   }
 
-  // 6. Phrasings every gateway needs, such as context-window overflows.
+  const index = source !== null ? catalog.sources.get(source) as SourceIndex : undefined
+  const guidance = status !== null ? index?.byStatus.get(status) : undefined
+  // 6. Phrasings every gateway needs, such as context-window overflows. A
+  // phrase that only repeats the source's own guidance for the status (a
+  // proxy's "429 Too Many Requests" page) gives way to that guidance.
   if (message !== null) {
     const pattern = matchMessagePattern(message, status)
-    if (pattern !== null) return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source, code: rawCode, params: {}, evidence: `message says "${pattern.phrase}"` }
+    if (pattern !== null && pattern.normalized !== guidance?.normalized_code) {
+      return { entry: null, normalized: pattern.normalized, matchedBy: 'message_pattern', source, code: rawCode, params: {}, evidence: `message says "${pattern.phrase}"` }
+    }
   }
 
   // 7. The HTTP status: the source's own guidance for it, else the generic mapping.
   if (status !== null) {
-    const index = source !== null ? catalog.sources.get(source) as SourceIndex : undefined
-    const guidance = index?.byStatus.get(status)
     if (index !== undefined && guidance !== undefined) {
       const named = index.statusesNamingCode.has(guidance) ? guidance.code : null
       return withRawCode(fromEntry(guidance, 'status', `status ${status} (${guidance.source})`), rawCode ?? named)
