@@ -11,7 +11,7 @@ import { extractSignals, type Signals } from './envelope.js'
 import { sourceByFingerprint, valueAt, type SourceDecision } from './fingerprint.js'
 import { readUpstreamHeaders, type HeadersLike } from './headers.js'
 import { matchMessagePattern } from './message-patterns.js'
-import { normalizedForGrpcStatus, normalizedForStatus } from './status.js'
+import { grpcStatusName, normalizedForGrpcStatus, normalizedForStatus } from './status.js'
 import { adviseRetry } from './retry.js'
 import { UnknownSourceError } from './errors.js'
 import { DEFAULT_MAX_RETRY_AFTER_S, FIELD_LIMIT, HINT_SCAN_LIMIT, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
@@ -56,7 +56,7 @@ interface Match {
 }
 
 /** Headers errcat reads whatever the source: retry hints and the common request id. */
-export const STANDARD_HEADERS: readonly string[] = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms', 'ratelimit', 'ratelimit-reset', 'x-should-retry', 'x-request-id']
+export const STANDARD_HEADERS: readonly string[] = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms', 'ratelimit', 'ratelimit-reset', 'x-should-retry', 'x-request-id', 'grpc-status', 'grpc-message']
 
 function bounded (text: string | null, limit: number): string | null {
   if (text === null) return null
@@ -85,6 +85,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   const signals = extractSignals(parsed)
   const status = input.status ?? signals.bodyStatus ?? null
   addHeaderCodes(catalog, signals, headers)
+  addGrpcHeaders(signals, headers)
   const detected: SourceDecision = hinted !== null
     ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}`, generic: false }
     : sourceByFingerprint(catalog, { body: parsed, headers, status })
@@ -150,6 +151,26 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
 }
 
 /** Codes some source's headers name (the text before any colon), after the body's own. */
+/**
+ * A gRPC error answered "trailers-only", as proxies answer gRPC calls: HTTP
+ * 200 with the status in grpc-status and the text, percent-encoded, in
+ * grpc-message. A status or message the body holds comes first.
+ */
+function addGrpcHeaders (signals: Signals, headers: Readonly<Record<string, string>>): void {
+  const status = headers['grpc-status']
+  if (signals.grpcStatus === null && status !== undefined) signals.grpcStatus = grpcStatusName(status)
+  const message = headers['grpc-message']?.trim()
+  if (signals.message === null && message !== undefined && message !== '') signals.message = percentDecoded(message)
+}
+
+function percentDecoded (text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<Record<string, string>>): void {
   const fromHeaders: string[] = []
   for (const name of catalog.codeHeaders) {

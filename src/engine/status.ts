@@ -55,6 +55,18 @@ const byGrpcStatus: Record<string, NormalizedCode> = {
   DATA_LOSS: 'internal'
 }
 
+/** gRPC's status codes by number (grpc/grpc doc/statuscodes.md); 0 is OK. */
+const GRPC_STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL',
+  'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'] as const
+
+/** The name of a grpc-status header's value, such as "14" → UNAVAILABLE; null for OK or anything else. */
+export function grpcStatusName (value: string): string | null {
+  if (!/^\d{1,2}$/.test(value.trim())) return null
+  const code = Number(value)
+  return code > 0 && code < GRPC_STATUS_NAMES.length ? GRPC_STATUS_NAMES[code] as string : null
+}
+
 export function normalizedForGrpcStatus (name: string): NormalizedCode | null {
   return Object.prototype.hasOwnProperty.call(byGrpcStatus, name) ? byGrpcStatus[name] as NormalizedCode : null
 }

@@ -117,15 +117,19 @@ test('each upstream header errcat reads, sent with the x-upstream- prefix, reach
     ratelimit: '"default";r=0;t=9',
     'ratelimit-reset': '11',
     'x-request-id': 'up-77',
-    'x-should-retry': 'false'
+    'x-should-retry': 'false',
+    'grpc-status': '14',
+    'grpc-message': 'no%20healthy%20upstream'
   }
+  // gRPC's trailers-only answer: HTTP 200, nothing in the body.
+  const grpc = new Set(['grpc-status', 'grpc-message'])
   t.same(Object.keys(changing).sort(), [...STANDARD_HEADERS].sort(), 'a value for every standard header')
-  const without = await engine({ status: 429, body })
   for (const name of STANDARD_HEADERS) {
     const value = changing[name] as string
-    const res = await postRaw(app, { body, status: 429, contentType: 'application/json', headers: { [name]: value } })
-    const expected = await engine({ status: 429, body, headers: { [name]: value } })
-    t.notSame(expected, without, `${name} changes the engine's answer`)
+    const input = grpc.has(name) ? { status: 200, body: '' } : { status: 429, body }
+    const res = await postRaw(app, { ...input, contentType: 'application/json', headers: { [name]: value } })
+    const expected = await engine({ ...input, headers: { [name]: value } })
+    t.notSame(expected, await engine(input), `${name} changes the engine's answer`)
     t.same(res.json(), expected, `x-upstream-${name} reaches the engine`)
   }
 })
@@ -784,6 +788,22 @@ test('an S3 error code names aws only with a mark of S3: S3-compatible stores se
   const fromS3 = await engine({ status: 404, contentType: 'application/xml', headers: { server: 'AmazonS3' }, body })
   t.same(pick(fromS3, { source: 1, code: 1, normalized_code: 1 }), { source: 'aws', code: 'NoSuchKey', normalized_code: 'not_found' })
   t.match(fromS3.evidence, [/header server: AmazonS3/])
+})
+
+test('a gRPC error answered trailers-only is read from grpc-status and grpc-message', async (t) => {
+  const grpc = { 'content-type': 'application/grpc' }
+  const quota = await engine({ status: 200, contentType: 'application/grpc', headers: { ...grpc, 'grpc-status': '8', 'grpc-message': 'Quota%20exceeded%3A%20reads' }, body: '' })
+  t.same(pick(quota, { code: 1, normalized_code: 1, matched_by: 1, message: 1 }),
+    { code: 'RESOURCE_EXHAUSTED', normalized_code: 'rate_limited', matched_by: 'code', message: 'Quota exceeded: reads' }, 'the number names the status; the message is percent-decoded')
+  const broken = await engine({ status: 200, headers: { ...grpc, 'grpc-status': '13', 'grpc-message': '100%' }, body: '' })
+  t.equal(broken.message, '100%', 'a message that does not decode is kept as sent')
+  t.equal(broken.normalized_code, 'internal')
+  for (const status of ['0', '17', '-1', 'UNAVAILABLE', '140']) {
+    const result = await engine({ status: 200, headers: { ...grpc, 'grpc-status': status }, body: '' })
+    t.equal(result.normalized_code, 'unknown', `grpc-status ${status} names no error`)
+  }
+  const body = await engine({ status: 503, headers: { 'grpc-status': '14', 'grpc-message': 'from the header' }, body: J({ error: { code: 404, message: 'from the body', status: 'NOT_FOUND' } }) })
+  t.same(pick(body, { normalized_code: 1, message: 1 }), { normalized_code: 'not_found', message: 'from the body' }, 'the body\'s own status and message come first')
 })
 
 test('Google-style {"error":{"code","message","status"}} bodies', async (t) => {
