@@ -20,7 +20,7 @@ export const CATALOG_DIR = fileURLToPath(new URL('../catalog/', import.meta.url)
 export const SEED_SOURCE_IDS: readonly string[] = ['nullspace', 'onecli', 'scaigrid', 'xerotier']
 /** Every source of the bundled catalog, in id order. */
 export const SOURCE_IDS: readonly string[] = [
-  'anthropic', 'aws', 'azure', 'caddy', 'cloudflare', 'envoy', 'github', 'google', 'haproxy', 'kong', 'nginx', 'nullspace', 'onecli', 'openai', 'scaigrid', 'stripe', 'traefik', 'xerotier'
+  'anthropic', 'aws', 'azure', 'caddy', 'cloudflare', 'envoy', 'fastly', 'github', 'google', 'haproxy', 'kong', 'nginx', 'nullspace', 'onecli', 'openai', 'scaigrid', 'stripe', 'traefik', 'xerotier'
 ]
 
 let bundled: Promise<Catalog> | undefined
