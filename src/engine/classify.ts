@@ -150,7 +150,6 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   }
 }
 
-/** Codes some source's headers name (the text before any colon), after the body's own. */
 /**
  * A gRPC error answered "trailers-only", as proxies answer gRPC calls: HTTP
  * 200 with the status in grpc-status and the text, percent-encoded, in
@@ -171,6 +170,7 @@ function percentDecoded (text: string): string {
   }
 }
 
+/** Codes some source's headers name (the text before any colon), after the body's own. */
 function addHeaderCodes (catalog: Catalog, signals: Signals, headers: Readonly<Record<string, string>>): void {
   const fromHeaders: string[] = []
   for (const name of catalog.codeHeaders) {
