@@ -280,25 +280,26 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     }
   }
 
-  const message = signals.message
-  if (message !== null) {
-    // 3. Exact message, then 4. message template with its captures.
-    const exact = findIn(order, preferred, (index) => index.byMessage.get(message) ?? null)
-    if (exact !== null) return withRawCode(fromEntry(exact, 'message', `message of ${exact.source}'s ${exact.code}`), rawCode)
-    // A template is no mark: "{field} is required" fits many systems' words, so another source's never overrides the one detected.
-    const templated = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order, preferred, (index) => index.templates.match(message))
-    if (templated !== null) return withRawCode(fromTemplate(templated), rawCode)
+  // 3. Exact message, then 4. message template with its captures. A template
+  // is no mark: "{field} is required" fits many systems' words, so another
+  // source's never overrides the one detected.
+  const templateOrder = source !== null ? [catalog.sources.get(source) as SourceIndex] : order
+  const byMessage = (text: string, where: string): Match | null => {
+    const exact = findIn(order, preferred, (index) => index.byMessage.get(text) ?? null)
+    if (exact !== null) return withRawCode(fromEntry(exact, 'message', `${where}message of ${exact.source}'s ${exact.code}`), rawCode)
+    const templated = findIn(templateOrder, preferred, (index) => index.templates.match(text))
+    if (templated === null) return null
+    const match = fromTemplate(templated)
+    return withRawCode({ ...match, evidence: `${where}${match.evidence as string}` }, rawCode)
   }
+  const message = signals.message
+  const summarized = message === null ? null : byMessage(message, '')
+  if (summarized !== null) return summarized
   // The same for the messages of an `errors` list, when the summary matched nothing:
   // a 422 "Validation Failed" whose errors[] say which rule failed.
   for (const detail of signals.detailMessages) {
-    const exact = findIn(order, preferred, (index) => index.byMessage.get(detail) ?? null)
-    if (exact !== null) return withRawCode(fromEntry(exact, 'message', `errors[].message of ${exact.source}'s ${exact.code}`), rawCode)
-    const templated = findIn(source !== null ? [catalog.sources.get(source) as SourceIndex] : order, preferred, (index) => index.templates.match(detail))
-    if (templated !== null) {
-      const match = fromTemplate(templated)
-      return withRawCode({ ...match, evidence: `errors[].${match.evidence as string}` }, rawCode)
-    }
+    const detailed = byMessage(detail, 'errors[].')
+    if (detailed !== null) return detailed
   }
 
   // 5. The envelope type, trusted only in the envelope's own source (or its candidates) and only when the status agrees.
