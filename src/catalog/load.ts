@@ -1,7 +1,7 @@
 // Reads the catalog directory, validates every file against the TypeBox
 // schemas, and builds the immutable indexes. A broken catalog throws one
 // CatalogError naming the file, the entry and the field.
-import { createHash, webcrypto } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Value, type ValueError } from '@sinclair/typebox/value'
@@ -94,12 +94,9 @@ export async function readCatalogFiles (dir: string, options: ReadOptions = {}):
     throw new CatalogError(absolute, null, null, `cannot read the catalog directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
   const read = await Promise.all(names.map(async (name) => ({ name, bytes: await readRegularFile(join(absolute, name), maxBytes) })))
-  // The thread pool hashes the bytes while this thread decodes them: a large
-  // catalog boots faster, and the bytes are what the version stands for.
-  const digests = Promise.all(read.map(async ({ bytes }) => Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')))
-  const texts = read.map(({ bytes }) => bytes.toString('utf8'))
-  const sha256 = await digests
-  return read.map(({ name }, i) => ({ name, text: texts[i] as string, sha256: sha256[i] as string }))
+  // The version stands for the bytes. A synchronous hash, not WebCrypto's:
+  // WebCrypto copies its input first, which costs more than hashing it.
+  return read.map(({ name, bytes }) => ({ name, text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') }))
 }
 
 /**
