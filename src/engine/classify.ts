@@ -56,7 +56,7 @@ interface Match {
 }
 
 /** Headers errcat reads whatever the source: retry hints and the common request id. */
-export const STANDARD_HEADERS: readonly string[] = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms', 'ratelimit', 'ratelimit-reset', 'x-should-retry', 'x-request-id', 'grpc-status', 'grpc-message']
+export const STANDARD_HEADERS: readonly string[] = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms', 'ratelimit', 'ratelimit-reset', 'ratelimit-remaining', 'x-should-retry', 'x-request-id', 'grpc-status', 'grpc-message']
 
 function bounded (text: string | null, limit: number): string | null {
   if (text === null) return null

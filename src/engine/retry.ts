@@ -109,9 +109,10 @@ function parseTimestamp (text: string): number | null {
 
 /**
  * A delay stated in a message: "try again in 1.146s", "retry in 26.5s", "retry after 20 seconds",
- * "try again in 6m0s", "will reset after 55s", and a quoted number, "try again after '10' seconds".
+ * "try again in 6m0s", "will reset after 55s", "Retry after: 21 seconds.", and a quoted number,
+ * "try again after '10' seconds".
  */
-const MESSAGE_DELAY = /\b(?:try again|retry|will reset)(?: after| in)(?: about)? '?(\d{1,9}(?:\.\d{1,9})?)'? ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
+const MESSAGE_DELAY = /\b(?:try again|retry|will reset)(?: after:?| in)(?: about)? '?(\d{1,9}(?:\.\d{1,9})?)'? ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
 const MESSAGE_DURATION = /\b(?:try again|retry) in ((?:\d{1,9}h)?(?:\d{1,9}m)?\d{1,9}(?:\.\d{1,9})?(?:ms|s))\b/i
 const MESSAGE_UNITS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 }
 
@@ -127,10 +128,38 @@ function messageDelay (message: string, where: 'message' | 'page text'): Request
   return { ms: Number(match[1]) * (MESSAGE_UNITS[(match[2] as string).toLowerCase()] ?? 1000), evidence: `${where} "${match[0]}"`, from: `the ${where}` }
 }
 
-/** The IETF RateLimit header's `t` (or an earlier draft's `reset`), in seconds. */
-function rateLimitReset (value: string): number | null {
-  const match = /(?:^|[;,\s])(?:t|reset)=(\d{1,13})(?![\d.])/.exec(value)
-  return match === null ? null : seconds(match[1] as string)
+/** `key=value` pairs split by `separator`, keys lowercased. */
+function parameters (text: string, separator: string): Map<string, string> {
+  const found = new Map<string, string>()
+  for (const part of text.split(separator)) {
+    const equals = part.indexOf('=')
+    if (equals > 0) found.set(part.slice(0, equals).trim().toLowerCase(), part.slice(equals + 1).trim())
+  }
+  return found
+}
+
+/**
+ * When a used-up limit of the IETF RateLimit header resets, in seconds. The
+ * header may come on any answer and name several limits (`"minute";r=0;t=9,
+ * "day";r=50;t=3600`, or an earlier draft's `limit=100, remaining=0,
+ * reset=30`): only a limit with nothing remaining says when this call may
+ * succeed, the latest of them if several are. A reset with no count beside
+ * it counts only when the answer says a limit was hit.
+ */
+function rateLimitReset (value: string, limitHit: boolean): number | null {
+  const limits = /(?:^|[,\s])(?:reset|remaining|limit)=/i.test(value)
+    ? [parameters(value, ',')]
+    : value.split(',').map((item) => parameters(item, ';'))
+  let latest: number | null = null
+  for (const limit of limits) {
+    const reset = limit.get('t') ?? limit.get('reset')
+    if (reset === undefined || !/^\d+$/.test(reset)) continue
+    const remaining = limit.get('r') ?? limit.get('remaining')
+    if (remaining === undefined ? !limitHit : remaining !== '0') continue
+    const resetSeconds = seconds(reset)
+    if (latest === null || resetSeconds > latest) latest = resetSeconds
+  }
+  return latest
 }
 
 /** When the rate limits a 429 names reset, by the headers its source describes: the latest of those used up. */
@@ -159,7 +188,7 @@ function resetDelay (context: RetryContext): RequestedDelay | null {
 /**
  * The delay the upstream asked for, by the first hint present in this order:
  * retry-after-ms, x-ms-retry-after-ms, Retry-After (delay-seconds or an
- * HTTP-date), RateLimit (t=) or RateLimit-Reset, a RetryInfo retryDelay in
+ * HTTP-date), the reset of a used-up RateLimit (t=) or RateLimit-Reset, a RetryInfo retryDelay in
  * the body, the body's retry_after, a delay the message (else an HTML page's
  * text) states, and, on a
  * 429, when the rate limits reset. A hint that does not parse is skipped and
@@ -185,11 +214,15 @@ export function requestedDelay (context: RetryContext): { delay: RequestedDelay 
     if (date !== null) return { delay: { ms: date - now, evidence: `Retry-After header ${retryAfter}`, from: 'the Retry-After date' }, ignored }
     ignored.push(`Retry-After header "${retryAfter.slice(0, 40)}"`)
   }
+  const limitHit = context.status === 429 || context.normalized === 'rate_limited'
   const rateLimit = header('ratelimit')
-  const limitSeconds = rateLimit === undefined ? null : rateLimitReset(rateLimit)
+  const limitSeconds = rateLimit === undefined ? null : rateLimitReset(rateLimit, limitHit)
   if (limitSeconds !== null) return { delay: { ms: limitSeconds * 1000, evidence: `RateLimit header ${rateLimit}`, from: 'the RateLimit header' }, ignored }
   const limitReset = header('ratelimit-reset')
-  if (limitReset !== undefined && /^\d+$/.test(limitReset)) return { delay: { ms: seconds(limitReset) * 1000, evidence: `RateLimit-Reset header ${limitReset}`, from: 'the RateLimit-Reset header' }, ignored }
+  const remaining = header('ratelimit-remaining')
+  if (limitReset !== undefined && /^\d+$/.test(limitReset) && (remaining === undefined ? limitHit : remaining === '0')) {
+    return { delay: { ms: seconds(limitReset) * 1000, evidence: `RateLimit-Reset header ${limitReset}`, from: 'the RateLimit-Reset header' }, ignored }
+  }
   if (body.retryDelay !== null) {
     const match = /^(\d{1,12}(?:\.\d{1,9})?)s$/.exec(body.retryDelay)
     if (match !== null) return { delay: { ms: Number(match[1]) * 1000, evidence: `body RetryInfo retryDelay ${body.retryDelay}`, from: 'the body\'s RetryInfo' }, ignored }
@@ -201,7 +234,7 @@ export function requestedDelay (context: RetryContext): { delay: RequestedDelay 
   const stated = (body.message === null ? null : messageDelay(body.message, 'message')) ??
     (body.page === null ? null : messageDelay(pageText(body.page), 'page text'))
   if (stated !== null) return { delay: stated, ignored }
-  if (context.status === 429 || context.normalized === 'rate_limited') {
+  if (limitHit) {
     const reset = resetDelay(context)
     if (reset !== null) return { delay: reset, ignored }
   }

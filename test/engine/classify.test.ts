@@ -116,6 +116,7 @@ test('each upstream header errcat reads, sent with the x-upstream- prefix, reach
     'x-ms-retry-after-ms': '2500',
     ratelimit: '"default";r=0;t=9',
     'ratelimit-reset': '11',
+    'ratelimit-remaining': '0',
     'x-request-id': 'up-77',
     'x-should-retry': 'false',
     'grpc-status': '14',
@@ -123,13 +124,16 @@ test('each upstream header errcat reads, sent with the x-upstream- prefix, reach
   }
   // gRPC's trailers-only answer: HTTP 200, nothing in the body.
   const grpc = new Set(['grpc-status', 'grpc-message'])
+  // A header that matters only beside another, sent with it: a used-up count makes a reset count on a bare 503.
+  const companions: Record<string, Record<string, string>> = { 'ratelimit-remaining': { 'ratelimit-reset': '11' } }
   t.same(Object.keys(changing).sort(), [...STANDARD_HEADERS].sort(), 'a value for every standard header')
   for (const name of STANDARD_HEADERS) {
     const value = changing[name] as string
-    const input = grpc.has(name) ? { status: 200, body: '' } : { status: 429, body }
-    const res = await postRaw(app, { ...input, contentType: 'application/json', headers: { [name]: value } })
-    const expected = await engine({ ...input, headers: { [name]: value } })
-    t.notSame(expected, await engine(input), `${name} changes the engine's answer`)
+    const companion = companions[name] ?? {}
+    const input = grpc.has(name) ? { status: 200, body: '' } : name in companions ? { status: 503, body: '' } : { status: 429, body }
+    const res = await postRaw(app, { ...input, contentType: 'application/json', headers: { ...companion, [name]: value } })
+    const expected = await engine({ ...input, headers: { ...companion, [name]: value } })
+    t.notSame(expected, await engine({ ...input, headers: companion }), `${name} changes the engine's answer`)
     t.same(res.json(), expected, `x-upstream-${name} reaches the engine`)
   }
 })

@@ -30,6 +30,7 @@ test('each hint alone gives its delay, and the evidence names it', async (t) => 
     ['message "try again in 1.146s"', tooMany({}, { error: { message: 'Rate limit reached for requests. Please try again in 1.146s.' } }), 1146, /^message "try again in 1\.146s"$/],
     ['message "retry in 26.5s"', tooMany({}, { error: { message: 'Too many requests. Please retry in 26.5s.' } }), 26_500, /^message "retry in 26\.5s"$/],
     ['message "try again in 6m0s"', tooMany({}, { error: { message: 'Rate limit reached. Please try again in 6m0s.' } }), 360_000, /^message "try again in 6m0s"$/],
+    ['message "Retry after: 21 seconds."', tooMany({}, { type: '429 Too Many Requests', title: 'Too Many Requests', detail: 'You have exhausted your API Request Quota. Retry after: 21 seconds.' }), 21_000, /^message "Retry after: 21 seconds"$/],
     ["message \"try again after '10' seconds\"", tooMany({}, { error: { code: 'Throttled', message: "Number of 'read' requests exceeded. Please try again after '10' seconds." } }), 10_000, /^message "try again after '10' seconds"$/]
   ]
   for (const [name, input, delay, evidence] of cases) {
@@ -59,6 +60,24 @@ test('one precedence: the ms headers, Retry-After, RateLimit, the body, the mess
   }
   t.equal((await advice(tooMany(headers, body), 3600)).delay_ms, 12_000, 'the body\'s retry_after wins over the message')
   t.equal((await advice(tooMany(headers, { error: { message: 'Please try again in 3s.' } }), 3600)).delay_ms, 3000, 'the message comes last')
+})
+
+test('a RateLimit reset counts only for a limit used up, or, with no count beside it, when the answer says a limit was hit', async (t) => {
+  // Kong and others send the RateLimit fields on every answer they pass through, failures included.
+  const unavailable = (headers: Record<string, string>): ClassifyInput => ({ status: 503, headers, body: null, contentType: null })
+  const cases: Array<[string, ClassifyInput, number | null]> = [
+    ['a 503 with requests left: no delay', unavailable({ 'ratelimit-limit': '6', 'ratelimit-remaining': '4', 'ratelimit-reset': '47' }), null],
+    ['a 503 with none left: its reset', unavailable({ 'ratelimit-remaining': '0', 'ratelimit-reset': '47' }), 47_000],
+    ['a 503 with a reset and no count: no delay', unavailable({ 'ratelimit-reset': '47' }), null],
+    ['a 429 with a reset and no count: its reset', tooMany({ 'ratelimit-reset': '47' }), 47_000],
+    ['a 429 whose count is not spent: another limit was hit', tooMany({ 'ratelimit-remaining': '3', 'ratelimit-reset': '47' }), null],
+    ['several limits: the used-up one', tooMany({ ratelimit: '"minute";r=5;t=40, "day";r=0;t=90' }), 90_000],
+    ['several used up: the latest', tooMany({ ratelimit: '"burst";r=0;t=2, "minute";r=0;t=50' }), 50_000],
+    ['none used up: no delay', unavailable({ ratelimit: '"default";r=10;t=30' }), null],
+    ['an earlier draft\'s one header, used up', unavailable({ ratelimit: 'limit=100, remaining=0, reset=30' }), 30_000],
+    ['an earlier draft\'s one header, with requests left', tooMany({ ratelimit: 'limit=100, remaining=20, reset=30' }), null]
+  ]
+  for (const [name, input, delay] of cases) t.equal((await advice(input, 3600)).delay_ms, delay, name)
 })
 
 test('Retry-After is RFC 9110\'s: anything else is ignored, said so, and never read as a date in the past', async (t) => {
