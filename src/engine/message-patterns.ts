@@ -1,6 +1,8 @@
 // Phrasings that identify an error whatever platform sent it, matched as
 // plain lowercase substrings. The context-window phrasings are the ones
-// LiteLLM's exception mapping recognises across providers.
+// LiteLLM's exception mapping and pi-mono's overflow detection
+// (packages/ai/src/utils/overflow.ts) recognise across providers, such as
+// xAI's, Groq's, llama.cpp's and LM Studio's.
 import type { NormalizedCode } from '../catalog/schema.js'
 import { MESSAGE_SCAN_LIMIT } from './limits.js'
 
@@ -26,10 +28,23 @@ export const MESSAGE_PATTERNS: readonly MessagePattern[] = [
       'too many tokens',
       'exceeds the maximum number of tokens',
       "model's maximum context limit",
-      'input tokens exceed the configured limit'
+      'input tokens exceed the configured limit',
+      'maximum prompt length is',
+      'reduce the length of the messages',
+      'exceeds the available context size',
+      'greater than the context length',
+      'exceeded model token limit'
     ],
     // A stray phrase in a 5xx body is no reason to blame the input.
     statuses: [null, 400, 413, 422]
+  },
+  {
+    // A rejected key, worded as the LLM APIs that copy one another's errors word it, some of them on a 400
+    // (xAI's "Incorrect API key provided: ..."). A 401 already says as much.
+    name: 'api_key',
+    normalized: 'unauthenticated',
+    phrases: ['incorrect api key provided', 'invalid api key'],
+    statuses: [null, 400, 403]
   },
   {
     name: 'rate_limit',
