@@ -60,7 +60,8 @@ function parseText (body: string, contentType: string | null | undefined): Parse
     const html = parseHtml(trimmed)
     if (html !== null) return html
   }
-  const text = firstLine(trimmed)
+  // A text declared as HTML, such as Cloud Storage's escaped sentences, has its character references decoded.
+  const text = type.includes('html') ? decodeEntities(firstLine(trimmed)) : firstLine(trimmed)
   return { ...empty, format: 'text', text, statusHint: leadingStatus(text) }
 }
 

@@ -59,3 +59,9 @@ test('an HTML title\'s character references are decoded: the named ones error pa
   t.equal(title('That&#8217;s an error &#x2014; &amp; &quot;more&quot;'), 'That’s an error — & "more"')
   t.equal(title('&bogus; &constructor; &#0; &#xD800; &#x110000;'), '&bogus; &constructor; &#0; &#xD800; &#x110000;', 'unknown or invalid references stay as written')
 })
+
+test('a text sent as HTML without markup has its references decoded; plain text keeps them as written', async (t) => {
+  const sentence = 'Permission &#39;storage.objects.get&#39; denied on resource (or it may not exist).'
+  t.equal(parseBody(sentence, 'text/html; charset=UTF-8').text, "Permission 'storage.objects.get' denied on resource (or it may not exist).")
+  t.equal(parseBody(sentence, 'text/plain').text, sentence)
+})
