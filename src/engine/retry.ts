@@ -188,11 +188,11 @@ function resetDelay (context: RetryContext): RequestedDelay | null {
 /**
  * The delay the upstream asked for, by the first hint present in this order:
  * retry-after-ms, x-ms-retry-after-ms, Retry-After (delay-seconds or an
- * HTTP-date), the reset of a used-up RateLimit (t=) or RateLimit-Reset, a RetryInfo retryDelay in
- * the body, the body's retry_after, a delay the message (else an HTML page's
- * text) states, and, on a
- * 429, when the rate limits reset. A hint that does not parse is skipped and
- * named in `ignored`.
+ * HTTP-date), the reset of a used-up limit in RateLimit (t=) or
+ * RateLimit-Reset, a RetryInfo retryDelay in the body, the body's
+ * retry_after, a delay the message (else an HTML page's text) states, and,
+ * on a 429, when the rate limits reset. A hint that does not parse is
+ * skipped and named in `ignored`.
  */
 export function requestedDelay (context: RetryContext): { delay: RequestedDelay | null, ignored: string[] } {
   const { headers, body, now } = context
