@@ -166,6 +166,7 @@ export function indexCatalog (parsed: ParsedCatalog): Catalog {
   const rateLimitResets: RateLimitReset[] = []
   const codeHeaders = new Set<string>()
   const requestIdHeaders = new Set<string>()
+  const resetFormats = new Map<string, Set<RateLimitReset['format']>>()
   for (const index of sources.values()) {
     for (const name of index.codeHeaders) codeHeaders.add(name)
     for (const name of index.requestIdHeaders) requestIdHeaders.add(name)
@@ -174,8 +175,12 @@ export function indexCatalog (parsed: ParsedCatalog): Catalog {
       rateLimitResets.push(reset)
       headerNames.add(reset.header)
       if (reset.remaining !== undefined) headerNames.add(reset.remaining)
+      resetFormats.set(reset.header, (resetFormats.get(reset.header) ?? new Set()).add(reset.format))
     }
   }
+  // A reset header two sources read differently (x-ratelimit-reset: a Unix time at one, seconds at another)
+  // says nothing until the source is known.
+  const unambiguousResets = rateLimitResets.filter((reset) => resetFormats.get(reset.header)?.size === 1)
 
   let searchText: readonly string[] | undefined
   const hash = createHash('sha256')
@@ -192,7 +197,7 @@ export function indexCatalog (parsed: ParsedCatalog): Catalog {
     sourceList: Object.freeze([...sources.values()]),
     fingerprints: Object.freeze(fingerprints),
     headerNames: Object.freeze(headerNames),
-    rateLimitResets: Object.freeze(rateLimitResets),
+    rateLimitResets: Object.freeze(unambiguousResets),
     codeHeaders: Object.freeze([...codeHeaders]),
     requestIdHeaders: Object.freeze([...requestIdHeaders]),
     taxonomy,

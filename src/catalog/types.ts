@@ -73,7 +73,7 @@ export interface Catalog {
   fingerprints: readonly Fingerprint[]
   /** Every response header some source's fingerprints, codes, request ids or rate-limit resets are read from. */
   headerNames: ReadonlySet<string>
-  /** Every source's rate-limit reset headers. */
+  /** The rate-limit reset headers read when no source is known: every source's, but those two sources read differently. */
   rateLimitResets: readonly RateLimitReset[]
   /** Every source's code headers, each named once, in source order. */
   codeHeaders: readonly string[]

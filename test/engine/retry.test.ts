@@ -167,6 +167,12 @@ test('a reset header means what its source says, and a past or unexhausted one s
   t.equal(past.delay_ms, null, 'a reset already past is no delay')
   const unknown = await advice(tooMany({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s' }))
   t.equal(unknown.delay_ms, 360_000, 'with no source known, the sources that declare the header read it in their own format')
+  // Envoy's rate-limit filter counts x-ratelimit-reset in seconds (rate_limit.proto), GitHub in Unix time.
+  const envoy = { 'x-envoy-ratelimited': 'true', 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '30' }
+  t.equal((await advice(tooMany(envoy))).delay_ms, 30_000, 'Envoy\'s x-ratelimit-reset is seconds')
+  const { 'x-envoy-ratelimited': _, ...unmarked } = envoy
+  t.equal((await advice(tooMany(unmarked))).delay_ms, null, 'a header two sources read differently says nothing while the source is unknown')
+  t.equal((await advice(tooMany({ ...unmarked, 'x-ratelimit-reset': String(now + 30) }))).delay_ms, null, 'nor is a Unix time read as a wait of decades')
 })
 
 test('Anthropic\'s reset timestamps on a 429, for the limit used up', async (t) => {
