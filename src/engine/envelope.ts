@@ -6,6 +6,7 @@
 // JSON rendering of a gRPC status with its `details`; `__type`; `errors`
 // lists. Which platform sent the body is the catalog's business, not this
 // module's.
+import { STATUS_CODES } from 'node:http'
 import type { ParsedBody } from './parse.js'
 import { FIELD_LIMIT } from './limits.js'
 
@@ -30,6 +31,9 @@ export interface Signals {
   /** The messages of an `errors` list's items that differ from `message`, in order. */
   detailMessages: string[]
 }
+
+/** HTTP's reason phrases, lowercased ("too many requests"), as Node knows them. */
+const REASON_PHRASES: ReadonlySet<string> = new Set(Object.values(STATUS_CODES).flatMap((phrase) => phrase === undefined ? [] : [phrase.toLowerCase()]))
 
 /** Codes are identifiers: anything longer or with spaces is not a code. */
 const codeLike = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/
@@ -163,9 +167,11 @@ export function extractSignals (parsed: ParsedBody): Signals {
     if (status !== null && /^[A-Z][A-Z_]{1,40}$/.test(status)) signals.grpcStatus = status
   }
 
+  // {"statusCode":429,"error":"Too Many Requests","message":"..."} (Fastify, Boom, NestJS): `error` only names the status.
+  const errorIsPhrase = errorString !== null && topMessage !== null && REASON_PHRASES.has(errorString.toLowerCase())
   signals.message =
     str(own(error, 'message')) ??
-    (signals.codes.includes(errorString ?? '') ? null : errorString) ??
+    (signals.codes.includes(errorString ?? '') || errorIsPhrase ? null : errorString) ??
     topMessage ??
     str(own(errors[0] ?? null, 'message')) ??
     str(own(top, 'detail')) ??
@@ -188,8 +194,11 @@ export function extractSignals (parsed: ParsedBody): Signals {
 
   const errorRetryAfter = finiteNumber(own(error, 'retry_after'))
   const topRetryAfter = finiteNumber(own(top, 'retry_after'))
+  // A Kubernetes Status: {"kind":"Status",...,"details":{"retryAfterSeconds":5}}.
+  const detailsRetryAfter = finiteNumber(own(record(own(top, 'details')), 'retryAfterSeconds'))
   if (errorRetryAfter !== null) signals.retryAfter = { seconds: errorRetryAfter, field: 'error.retry_after' }
   else if (topRetryAfter !== null) signals.retryAfter = { seconds: topRetryAfter, field: 'retry_after' }
+  else if (detailsRetryAfter !== null) signals.retryAfter = { seconds: detailsRetryAfter, field: 'details.retryAfterSeconds' }
   signals.retryDelay = str(own(detailsOf(details, 'RetryInfo')[0] ?? null, 'retryDelay'))
 
   const strategy = record(own(error, 'retry_strategy'))

@@ -39,11 +39,12 @@ export const MESSAGE_PATTERNS: readonly MessagePattern[] = [
     statuses: [null, 400, 413, 422]
   },
   {
-    // A rejected key, worded as the LLM APIs that copy one another's errors word it, some of them on a 400
-    // (xAI's "Incorrect API key provided: ..."). A 401 already says as much.
-    name: 'api_key',
+    // A rejected or missing credential, sent with a 400 or a 403: as the LLM APIs that copy one another's errors
+    // word it (xAI's "Incorrect API key provided: ..."), and as Django REST framework's NotAuthenticated does
+    // when no WWW-Authenticate header can be sent. A 401 already says as much.
+    name: 'credentials',
     normalized: 'unauthenticated',
-    phrases: ['incorrect api key provided', 'invalid api key'],
+    phrases: ['incorrect api key provided', 'invalid api key', 'authentication credentials were not provided'],
     statuses: [null, 400, 403]
   },
   {
