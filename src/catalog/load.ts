@@ -94,9 +94,15 @@ export async function readCatalogFiles (dir: string, options: ReadOptions = {}):
     throw new CatalogError(absolute, null, null, `cannot read the catalog directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
   const read = await Promise.all(names.map(async (name) => ({ name, bytes: await readRegularFile(join(absolute, name), maxBytes) })))
-  // The version stands for the bytes. A synchronous hash, not WebCrypto's:
-  // WebCrypto copies its input first, which costs more than hashing it.
-  return read.map(({ name, bytes }) => ({ name, text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') }))
+  return read.map(({ name, bytes }) => ({
+    name,
+    // The version stands for the bytes. A synchronous hash, not WebCrypto's:
+    // WebCrypto copies its input first, which costs more than hashing it.
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    // Decoded when it is parsed, one file at a time, so that a large catalog
+    // never holds every file's text in the heap at once.
+    get text () { return bytes.toString('utf8') }
+  }))
 }
 
 /**
