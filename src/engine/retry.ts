@@ -150,11 +150,14 @@ function rateLimitReset (value: string, limitHit: boolean): number | null {
   const limits = /(?:^|[,\s])(?:reset|remaining|limit)=/i.test(value)
     ? [parameters(value, ',')]
     : value.split(',').map((item) => parameters(item, ';'))
+  return latestUsedUpReset(limits.map((limit) => ({ reset: limit.get('t') ?? limit.get('reset'), remaining: limit.get('r') ?? limit.get('remaining') })), limitHit)
+}
+
+/** Of limits given as their reset seconds and remaining count, when the latest used-up one resets. */
+function latestUsedUpReset (limits: ReadonlyArray<{ reset: string | undefined, remaining: string | undefined }>, limitHit: boolean): number | null {
   let latest: number | null = null
-  for (const limit of limits) {
-    const reset = limit.get('t') ?? limit.get('reset')
+  for (const { reset, remaining } of limits) {
     if (reset === undefined || !/^\d+$/.test(reset)) continue
-    const remaining = limit.get('r') ?? limit.get('remaining')
     if (remaining === undefined ? !limitHit : remaining !== '0') continue
     const resetSeconds = seconds(reset)
     if (latest === null || resetSeconds > latest) latest = resetSeconds
@@ -219,10 +222,8 @@ export function requestedDelay (context: RetryContext): { delay: RequestedDelay 
   const limitSeconds = rateLimit === undefined ? null : rateLimitReset(rateLimit, limitHit)
   if (limitSeconds !== null) return { delay: { ms: limitSeconds * 1000, evidence: `RateLimit header ${rateLimit}`, from: 'the RateLimit header' }, ignored }
   const limitReset = header('ratelimit-reset')
-  const remaining = header('ratelimit-remaining')
-  if (limitReset !== undefined && /^\d+$/.test(limitReset) && (remaining === undefined ? limitHit : remaining === '0')) {
-    return { delay: { ms: seconds(limitReset) * 1000, evidence: `RateLimit-Reset header ${limitReset}`, from: 'the RateLimit-Reset header' }, ignored }
-  }
+  const resetSeconds = latestUsedUpReset([{ reset: limitReset, remaining: header('ratelimit-remaining') }], limitHit)
+  if (resetSeconds !== null) return { delay: { ms: resetSeconds * 1000, evidence: `RateLimit-Reset header ${limitReset}`, from: 'the RateLimit-Reset header' }, ignored }
   if (body.retryDelay !== null) {
     const match = /^(\d{1,12}(?:\.\d{1,9})?)s$/.exec(body.retryDelay)
     if (match !== null) return { delay: { ms: Number(match[1]) * 1000, evidence: `body RetryInfo retryDelay ${body.retryDelay}`, from: 'the body\'s RetryInfo' }, ignored }
