@@ -324,6 +324,7 @@ function buildFingerprint (source: string, item: FingerprintFile, path: string, 
     source,
     evidence: item.evidence,
     strength: item.strength ?? 'shape',
+    service: item.service ?? false,
     all: Object.freeze(item.all.map((condition, i) => buildCondition(condition, path, `${where}.all[${i}]`))),
     any: Object.freeze((item.any ?? []).map((condition, i) => buildCondition(condition, path, `${where}.any[${i}]`)))
   })
@@ -389,6 +390,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
   const byCode = new Map<string, Entry>()
   const byLowerCode = new Map<string, Entry[]>()
   const byMessage = new Map<string, Entry>()
+  const pageCodes = new Set<Entry>()
   const templates: CompiledTemplate[] = []
   const entryAt: Where = (i) => `entries[${i}] (${JSON.stringify(spec.entries[i]?.code)})`
   spec.entries.forEach((item, i) => {
@@ -397,6 +399,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     const entry = toEntry(item, kind, entryAt, i, item.code)
     byCode.set(entry.code, entry)
     push(byLowerCode, entry.code.toLowerCase(), entry)
+    if (item.page_code === true) pageCodes.add(entry)
     if (item.message !== undefined) {
       if (byMessage.has(item.message)) throw new CatalogError(path, entryAt(i), 'message', 'the same message belongs to another entry')
       byMessage.set(item.message, entry)
@@ -459,6 +462,7 @@ function buildSource (spec: SourceFile, path: string, taxonomy: ReadonlyMap<Norm
     byLowerType: freezeLists(byLowerType),
     byStatus,
     statusesNamingCode: Object.freeze(statusesNamingCode),
+    pageCodes: Object.freeze(pageCodes),
     patterns: Object.freeze(patterns),
     templates: templateIndex,
     messageHints,

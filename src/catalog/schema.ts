@@ -117,7 +117,10 @@ export const EntryFile = Type.Object({
   code: NonEmpty,
   ...EntryCommon,
   message: Type.Optional(NonEmpty),
-  template: Type.Optional(NonEmpty)
+  template: Type.Optional(NonEmpty),
+  page_code: Type.Optional(Type.Boolean({
+    description: 'true: the source writes this code only on its own pages and texts (as Cloudflare\'s edge writes "error code: 1020"), so the same number in a JSON body\'s errors list, where its API numbers its errors apart, is not this error.'
+  }))
 }, { additionalProperties: false })
 export type EntryFile = Static<typeof EntryFile>
 
@@ -219,7 +222,10 @@ export const FingerprintFile = Type.Object({
   evidence: Type.String({ minLength: 1, description: 'What the fingerprint recognises, in a few words.' }),
   strength: Type.Optional(StringEnum(FINGERPRINT_STRENGTHS, { default: 'shape' })),
   all: Type.Array(ConditionFile, { minItems: 1, description: 'Every condition must hold.' }),
-  any: Type.Optional(Type.Array(ConditionFile, { minItems: 1, description: 'At least one of these must hold too.' }))
+  any: Type.Optional(Type.Array(ConditionFile, { minItems: 1, description: 'At least one of these must hold too.' })),
+  service: Type.Optional(Type.Boolean({
+    description: 'true: a response this fits comes from a proxy source as the service called (a CDN\'s own API), so the answer does not call the error a proxy\'s.'
+  }))
 }, { additionalProperties: false })
 export type FingerprintFile = Static<typeof FingerprintFile>
 

@@ -24,6 +24,8 @@ export interface Fingerprint {
   source: string
   evidence: string
   strength: FingerprintStrength
+  /** A response it fits comes from the source as the service called, though the source is a proxy. */
+  service: boolean
   all: readonly Condition[]
   any: readonly Condition[]
 }
@@ -41,6 +43,8 @@ export interface SourceIndex {
   byStatus: ReadonlyMap<number, Entry>
   /** The status rules whose status is itself the platform's code (status_is_code). */
   statusesNamingCode: ReadonlySet<Entry>
+  /** The entries whose code the platform writes only on its pages and texts (page_code). */
+  pageCodes: ReadonlySet<Entry>
   patterns: readonly PatternRule[]
   templates: TemplateIndex
   /** The hints of the entries that have any. */

@@ -11,7 +11,7 @@ import { extractSignals, type Signals } from './envelope.js'
 import { sourceByFingerprint, valueAt, type SourceDecision } from './fingerprint.js'
 import { readUpstreamHeaders, type HeadersLike } from './headers.js'
 import { matchMessagePattern } from './message-patterns.js'
-import { grpcStatusName, normalizedForGrpcStatus, normalizedForStatus } from './status.js'
+import { grpcStatusName, normalizedForGrpcStatus, normalizedForOAuthError, normalizedForStatus } from './status.js'
 import { adviseRetry } from './retry.js'
 import { UnknownSourceError } from './errors.js'
 import { DEFAULT_MAX_RETRY_AFTER_S, FIELD_LIMIT, HINT_SCAN_LIMIT, MESSAGE_LIMIT, PARAM_LIMIT, REQUEST_ID_LIMIT } from './limits.js'
@@ -87,7 +87,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   addHeaderCodes(catalog, signals, headers)
   addGrpcHeaders(signals, headers)
   const detected: SourceDecision = hinted !== null
-    ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}`, generic: false }
+    ? { source: hinted, candidates: [hinted], evidence: `source hint ${hinted}`, generic: false, asService: false }
     : sourceByFingerprint(catalog, { body: parsed, headers, status })
 
   if (detected.source !== null) addMarkedCodes(catalog.sources.get(detected.source) as SourceIndex, signals, parsed)
@@ -133,7 +133,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   const evidence = [fitted ? detected.evidence : null, match.evidence, hintEvidence, delayEvidence]
     .filter((item): item is string => item !== null)
     .map((item) => bounded(item, FIELD_LIMIT / 16) as string)
-  if (sourceIndex?.info.role === 'proxy') evidence.push(`${sourceIndex.info.name} is a proxy: the error is its own, not the service's behind it`)
+  if (sourceIndex?.info.role === 'proxy' && !(detected.asService && detected.source === match.source)) evidence.push(`${sourceIndex.info.name} is a proxy: the error is its own, not the service's behind it`)
   return {
     normalized_code: match.normalized,
     source: match.source,
@@ -260,7 +260,7 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
 
   // 1. Codes: exact spelling first, then case-insensitive.
   for (const code of signals.codes) {
-    const found = matchCode(catalog, code, source, hinted !== null, order, tieBreak)
+    const found = matchCode(catalog, code, signals.listedCodes.includes(code), source, hinted !== null, order, tieBreak)
     if (found === null) continue
     if (found.entry !== null) return refinedByMessage(catalog, found, signals.message)
     if (found.source !== null) return found
@@ -320,6 +320,12 @@ function findMatch (catalog: Catalog, signals: Signals, status: number | null, h
     if (named !== undefined) return fromEntry(named, 'code', `gRPC status ${signals.grpcStatus} (${named.source})`)
     const normalized = normalizedForGrpcStatus(signals.grpcStatus)
     if (normalized !== null) return { entry: null, normalized, matchedBy: 'code', source, code: signals.grpcStatus, params: {}, evidence: `gRPC status ${signals.grpcStatus}` }
+  }
+
+  // OAuth 2.0's codes mean the same from every authorization server, whatever status comes with them.
+  if (signals.oauthError !== null) {
+    const normalized = normalizedForOAuthError(signals.oauthError) as NormalizedCode
+    return { entry: null, normalized, matchedBy: 'code', source, code: signals.oauthError, params: {}, evidence: `OAuth 2.0 error ${signals.oauthError}` }
   }
 
   const index = source !== null ? catalog.sources.get(source) as SourceIndex : undefined
@@ -410,15 +416,25 @@ function withRawCode (match: Match, rawCode: string | null): Match {
   return rawCode !== null ? { ...match, code: rawCode } : match
 }
 
-function matchCode (catalog: Catalog, code: string, source: string | null, hinted: boolean, order: readonly SourceIndex[], tieBreak: readonly string[]): Match | null {
+/**
+ * The entries a code names, in any case. A code that only an `errors` list
+ * holds is an API's number, never one a source writes only on its pages.
+ */
+function entriesFor (catalog: Catalog, code: string, listed: boolean, order: readonly SourceIndex[]): Entry[] {
+  const found = codesIgnoringCase(catalog, code, order)
+  return listed ? found.filter((entry) => !(catalog.sources.get(entry.source) as SourceIndex).pageCodes.has(entry)) : found
+}
+
+function matchCode (catalog: Catalog, code: string, listed: boolean, source: string | null, hinted: boolean, order: readonly SourceIndex[], tieBreak: readonly string[]): Match | null {
   // The envelope's (or the hint's) own source first: exact spelling, then any case.
   if (source !== null) {
     const index = catalog.sources.get(source) as SourceIndex
-    const entry = index.byCode.get(code) ?? codesIgnoringCase(catalog, code, [index])[0]
+    const exact = index.byCode.get(code)
+    const entry = exact !== undefined && !(listed && index.pageCodes.has(exact)) ? exact : entriesFor(catalog, code, listed, [index])[0]
     if (entry !== undefined) return fromEntry(entry, 'code', `code ${code} (${source})`)
     if (hinted) return null
   }
-  const candidates = codesIgnoringCase(catalog, code, order)
+  const candidates = entriesFor(catalog, code, listed, order)
   if (candidates.length === 0) return null
   // A code many systems send (rate_limited, forbidden, INTERNAL_ERROR) is no mark:
   // only a layout that fits one of the sources that list it settles it, and it

@@ -9,6 +9,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { ParsedBody } from './parse.js'
 import { FIELD_LIMIT } from './limits.js'
+import { normalizedForOAuthError } from './status.js'
 
 export interface Signals {
   /** Candidate platform codes, most authoritative first. */
@@ -30,6 +31,10 @@ export interface Signals {
   grpcStatus: string | null
   /** The messages of an `errors` list's items that differ from `message`, in order. */
   detailMessages: string[]
+  /** Codes that only an `errors` list's items name: an API's numbers, which may not be its pages' codes. */
+  listedCodes: string[]
+  /** An OAuth 2.0 error code, {"error":"invalid_token","error_description":"..."}. */
+  oauthError: string | null
 }
 
 /** HTTP's reason phrases, lowercased ("too many requests"), as Node knows them. */
@@ -102,7 +107,10 @@ function httpStatus (value: unknown): number | null {
   return n !== null && Number.isInteger(n) && n >= 400 && n <= 599 ? n : null
 }
 
-/** `com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException` → the name after the namespace, before any colon. */
+/**
+ * `com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException` → the name after the namespace, before any colon,
+ * as Smithy's JSON protocols write their `__type` (and may write their `code`).
+ */
 function typeName (value: unknown): string | null {
   const text = str(value)
   if (text === null) return null
@@ -127,7 +135,9 @@ export function extractSignals (parsed: ParsedBody): Signals {
     retryStrategy: null,
     retryable: null,
     grpcStatus: null,
-    detailMessages: []
+    detailMessages: [],
+    listedCodes: [],
+    oauthError: null
   }
   // A JSON array of one error (some gateways wrap the body so) is read as that error.
   const json = Array.isArray(parsed.json) && parsed.json.length === 1 ? parsed.json[0] : parsed.json
@@ -137,7 +147,8 @@ export function extractSignals (parsed: ParsedBody): Signals {
   if (top === null) return signals
   // A Responses-style stream event carries the failed response, and the error in it:
   // {"type":"response.failed","response":{"status":"failed","error":{...}}}.
-  const rawError = own(top, 'error') ?? own(record(own(top, 'response')), 'error')
+  // OData's verbose JSON format names its error object "odata.error".
+  const rawError = own(top, 'error') ?? own(record(own(top, 'response')), 'error') ?? own(top, 'odata.error')
   const error = record(rawError)
   const errorString = str(rawError)
   const meta = record(own(top, 'meta'))
@@ -150,18 +161,24 @@ export function extractSignals (parsed: ParsedBody): Signals {
   for (const info of detailsOf(details, 'ErrorInfo')) add(signals, code(own(info, 'reason')))
   add(signals, code(errorCode))
   add(signals, code(own(record(own(error, 'innererror')), 'code')))
-  add(signals, code(own(top, 'code')))
+  const topCode = own(top, 'code')
+  add(signals, typeof topCode === 'string' && topCode.includes('#') ? typeName(topCode) : code(topCode))
   add(signals, typeName(own(top, '__type')))
   add(signals, code(own(top, 'Code')))
   add(signals, codeOrNumber(own(top, 'error_name')))
   add(signals, codeOrNumber(own(top, 'error_code')))
-  for (const item of errors) add(signals, codeOrNumber(own(item, 'code')))
+  for (const item of errors) {
+    const listed = codeOrNumber(own(item, 'code'))
+    if (listed !== null && !signals.codes.includes(listed)) signals.listedCodes.push(listed)
+    add(signals, listed)
+  }
   for (const item of innerErrors) add(signals, code(own(item, 'reason')))
   // Some gateways put their code in `error` and the text in `message`.
   const topMessage = str(own(top, 'message')) ?? str(own(top, 'Message'))
   if (errorString !== null && topMessage !== null && lowerSnake.test(errorString)) add(signals, code(errorString))
   // A bare {"error": "QUOTA_EXCEEDED"} names a code, not a message.
   if (errorString !== null && topMessage === null && snakeCode.test(errorString)) add(signals, code(errorString))
+  if (errorString !== null && normalizedForOAuthError(errorString) !== null) signals.oauthError = errorString
   if (typeof errorCode === 'number') {
     const status = code(own(error, 'status'))
     if (status !== null && /^[A-Z][A-Z_]{1,40}$/.test(status)) signals.grpcStatus = status
@@ -171,8 +188,11 @@ export function extractSignals (parsed: ParsedBody): Signals {
   const errorIsPhrase = errorString !== null && topMessage !== null && REASON_PHRASES.has(errorString.toLowerCase())
   signals.message =
     str(own(error, 'message')) ??
+    // OData writes the text as {"lang":"en-US","value":"..."}.
+    str(own(record(own(error, 'message')), 'value')) ??
     (signals.codes.includes(errorString ?? '') || errorIsPhrase ? null : errorString) ??
     topMessage ??
+    str(own(top, 'error_description')) ??
     str(own(errors[0] ?? null, 'message')) ??
     str(own(top, 'detail')) ??
     str(own(top, 'title')) ??

@@ -25,6 +25,8 @@ export interface SourceDecision {
   evidence: string | null
   /** Only generic layouts fitted: a code or message the candidates hold may settle the source, nothing else. */
   generic: boolean
+  /** The source decided answered as the service called, even if it is a proxy (its own API's layout fitted). */
+  asService: boolean
 }
 
 const kindTests: Record<ValueKind, (value: unknown) => boolean> = {
@@ -168,8 +170,8 @@ export function sourceByFingerprint (catalog: Catalog, response: ResponseView): 
   // Best first: the most conditions that held, then catalog order.
   fitted.sort((a, b) => (b.all.length + (b.any.length > 0 ? 1 : 0)) - (a.all.length + (a.any.length > 0 ? 1 : 0)))
   const candidates = [...new Set(fitted.map((fingerprint) => fingerprint.source))]
-  if (candidates.length === 0) return { source: null, candidates, evidence: null, generic: false }
-  if (strength === 'generic') return { source: null, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')}, a layout many systems use`, generic: true }
-  if (candidates.length === 1) return { source: candidates[0] as string, candidates, evidence: (fitted[0] as Fingerprint).evidence, generic: false }
-  return { source: null, generic: false, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')} (fits ${candidates.join(' and ')})` }
+  if (candidates.length === 0) return { source: null, candidates, evidence: null, generic: false, asService: false }
+  if (strength === 'generic') return { source: null, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')}, a layout many systems use`, generic: true, asService: false }
+  if (candidates.length === 1) return { source: candidates[0] as string, candidates, evidence: (fitted[0] as Fingerprint).evidence, generic: false, asService: fitted.some((fingerprint) => fingerprint.service) }
+  return { source: null, generic: false, asService: false, candidates, evidence: `${fitted.map((fingerprint) => fingerprint.evidence).filter((text, i, all) => all.indexOf(text) === i).join('; ')} (fits ${candidates.join(' and ')})` }
 }

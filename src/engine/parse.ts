@@ -220,18 +220,25 @@ function parseSdkErrorText (text: string): ParsedBody | null {
  * first of each). Without a Code, a document whose root element holds a
  * Message is named by that root, as in
  * `<AccessDeniedException><Message>...</Message></AccessDeniedException>`.
- * Null when neither names a code.
+ * A root with a namespace prefix has its elements read with that prefix
+ * (OData's `<m:Error><m:Code>`). Null when neither names a code.
  */
 function parseXmlError (text: string): ParsedBody | null {
   const head = text.slice(0, SCAN_LIMIT)
-  const message = xmlElement(head, 'Message')
-  const code = xmlElement(head, 'Code') ?? (message === null ? null : rootElementName(head))
+  const prefix = rootPrefix(head)
+  const message = xmlElement(head, `${prefix}Message`)
+  const code = xmlElement(head, `${prefix}Code`) ?? (message === null ? null : rootElementName(head))
   if (code === null || !/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/.test(code)) return null
   const envelope: Record<string, string> = { code }
   if (message !== null) envelope.message = message
-  const requestId = xmlElement(head, 'RequestId')
+  const requestId = xmlElement(head, `${prefix}RequestId`)
   if (requestId !== null) envelope.request_id = requestId
   return { ...empty, format: 'xml', json: envelope }
+}
+
+/** The namespace prefix of the root element with its colon, as OData's `<m:Error>` has one, else ''. */
+function rootPrefix (xml: string): string {
+  return /^\s*(?:<\?xml[^>]{0,256}\?>\s*)?<([A-Za-z][A-Za-z0-9_.-]{0,31}:)[A-Za-z]/.exec(xml)?.[1] ?? ''
 }
 
 /** Root elements that hold an error rather than name one. */

@@ -1,5 +1,6 @@
-// Fallbacks that need no catalog entry: the HTTP status, and the gRPC status
-// names that JSON renderings of a gRPC status carry.
+// Fallbacks that need no catalog entry: the HTTP status, the gRPC status
+// names that JSON renderings of a gRPC status carry, and OAuth 2.0's error
+// codes, which every authorization server and protected API shares.
 import type { NormalizedCode } from '../catalog/schema.js'
 
 const byHttpStatus: Record<number, NormalizedCode> = {
@@ -69,4 +70,24 @@ export function grpcStatusName (value: string): string | null {
 
 export function normalizedForGrpcStatus (name: string): NormalizedCode | null {
   return Object.prototype.hasOwnProperty.call(byGrpcStatus, name) ? byGrpcStatus[name] as NormalizedCode : null
+}
+
+/**
+ * OAuth 2.0's error codes: the token endpoint's (RFC 6749, section 5.2) and a
+ * protected resource's (RFC 6750, section 3.1), sent as
+ * {"error":"invalid_token","error_description":"..."}.
+ */
+const byOAuthError: Record<string, NormalizedCode> = {
+  invalid_request: 'invalid_request',
+  invalid_client: 'unauthenticated',
+  invalid_grant: 'unauthenticated',
+  unauthorized_client: 'permission_denied',
+  unsupported_grant_type: 'invalid_request',
+  invalid_scope: 'invalid_request',
+  invalid_token: 'unauthenticated',
+  insufficient_scope: 'permission_denied'
+}
+
+export function normalizedForOAuthError (code: string): NormalizedCode | null {
+  return Object.hasOwn(byOAuthError, code) ? byOAuthError[code] as NormalizedCode : null
 }

@@ -810,6 +810,27 @@ test('a gRPC error answered trailers-only is read from grpc-status and grpc-mess
   t.same(pick(body, { normalized_code: 1, message: 1 }), { normalized_code: 'not_found', message: 'from the body' }, 'the body\'s own status and message come first')
 })
 
+test('OAuth 2.0 error responses: the code says what failed, whatever the status', async (t) => {
+  // RFC 6749, section 5.2 (the token endpoint) and RFC 6750, section 3.1 (a protected resource).
+  const cases: Array<[string, number, string]> = [
+    ['invalid_request', 400, 'invalid_request'],
+    ['invalid_client', 401, 'unauthenticated'],
+    ['invalid_grant', 400, 'unauthenticated'],
+    ['unauthorized_client', 400, 'permission_denied'],
+    ['unsupported_grant_type', 400, 'invalid_request'],
+    ['invalid_scope', 400, 'invalid_request'],
+    ['invalid_token', 400, 'unauthenticated'],
+    ['insufficient_scope', 403, 'permission_denied']
+  ]
+  for (const [code, status, normalized] of cases) {
+    const result = await engine({ status, body: J({ error: code, error_description: `The ${code} case`, error_uri: 'https://example.com/oauth' }) })
+    t.same(pick(result, { code: 1, normalized_code: 1, message: 1, retry: { retryable: 1 } }),
+      { code, normalized_code: normalized, message: `The ${code} case`, retry: { retryable: false } }, code)
+  }
+  const plain = await engine({ status: 400, body: J({ error: 'token_revoked', error_description: 'Revoked' }) })
+  t.same(pick(plain, { normalized_code: 1, message: 1 }), { normalized_code: 'invalid_request', message: 'Revoked' }, 'another code is no OAuth error: the status decides')
+})
+
 test('Google-style {"error":{"code","message","status"}} bodies', async (t) => {
   const cases: Array<[number, string, string]> = [
     [404, 'NOT_FOUND', 'not_found'],
