@@ -110,11 +110,12 @@ function parseTimestamp (text: string): number | null {
 /**
  * A delay stated in a message: "try again in 1.146s", "retry in 26.5s", "retry after 20 seconds",
  * "try again in 6m0s", "will reset after 55s", "Retry after: 21 seconds.", Django REST framework's
- * "Expected available in 7 seconds.", and a quoted number, "try again after '10' seconds".
+ * "Expected available in 7 seconds.", a quoted number, "try again after '10' seconds", and hours or days,
+ * "Please retry after 15 days".
  */
-const MESSAGE_DELAY = /\b(?:try again|retry|will reset|expected available)(?: after:?| in)(?: about)? '?(\d{1,9}(?:\.\d{1,9})?)'? ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i
+const MESSAGE_DELAY = /\b(?:try again|retry|will reset|expected available)(?: after:?| in)(?: about)? '?(\d{1,9}(?:\.\d{1,9})?)'? ?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|days?)\b/i
 const MESSAGE_DURATION = /\b(?:try again|retry) in ((?:\d{1,9}h)?(?:\d{1,9}m)?\d{1,9}(?:\.\d{1,9})?(?:ms|s))\b/i
-const MESSAGE_UNITS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 }
+const MESSAGE_UNITS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }
 
 function messageDelay (message: string, where: 'message' | 'page text'): RequestedDelay | null {
   const head = message.slice(0, 1024)

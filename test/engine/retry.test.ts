@@ -31,7 +31,8 @@ test('each hint alone gives its delay, and the evidence names it', async (t) => 
     ['message "retry in 26.5s"', tooMany({}, { error: { message: 'Too many requests. Please retry in 26.5s.' } }), 26_500, /^message "retry in 26\.5s"$/],
     ['message "try again in 6m0s"', tooMany({}, { error: { message: 'Rate limit reached. Please try again in 6m0s.' } }), 360_000, /^message "try again in 6m0s"$/],
     ['message "Retry after: 21 seconds."', tooMany({}, { type: '429 Too Many Requests', title: 'Too Many Requests', detail: 'You have exhausted your API Request Quota. Retry after: 21 seconds.' }), 21_000, /^message "Retry after: 21 seconds"$/],
-    ["message \"try again after '10' seconds\"", tooMany({}, { error: { code: 'Throttled', message: "Number of 'read' requests exceeded. Please try again after '10' seconds." } }), 10_000, /^message "try again after '10' seconds"$/]
+    ["message \"try again after '10' seconds\"", tooMany({}, { error: { code: 'Throttled', message: "Number of 'read' requests exceeded. Please try again after '10' seconds." } }), 10_000, /^message "try again after '10' seconds"$/],
+    ['message "retry after 1 hour"', tooMany({}, { error: { message: 'Hourly limit reached. Please retry after 1 hour.' } }), 3_600_000, /^message "retry after 1 hour"$/]
   ]
   for (const [name, input, delay, evidence] of cases) {
     const got = await advice(input, 3600)
