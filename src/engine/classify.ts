@@ -99,12 +99,13 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
   const statusDefault = normalizedForStatus(status)
   // An unknown error still gets the retry policy its HTTP status implies.
   const policyCode = match.normalized === 'unknown' && statusDefault !== null ? statusDefault : match.normalized
-  // The entry's own policy holds unless its message showed another case.
-  const entryPolicy = match === found ? match.entry?.retry : undefined
+  // The entry's own policy holds unless its message showed another case, or
+  // the entry names no error (an injected fault) and the status says which.
+  const entryPolicy = match === found && policyCode === match.normalized ? match.entry?.retry : undefined
   const policy = entryPolicy ?? catalog.taxonomy.get(policyCode)?.retry ?? taxonomyOf(catalog, 'unknown').retry
   const sourceIndex = match.source === null ? undefined : catalog.sources.get(match.source)
-  const { evidence: delayEvidence, ...retry } = adviseRetry({
-    normalized: match.normalized,
+  const { evidence: delayEvidence, ...advice } = adviseRetry({
+    normalized: policyCode,
     policy,
     backoffPolicy: taxonomyOf(catalog, 'unavailable').retry,
     headers,
@@ -124,6 +125,7 @@ export function classify (input: ClassifyInput, catalog: Catalog, options: Class
     maxRetryAfterS: options.maxRetryAfterS ?? DEFAULT_MAX_RETRY_AFTER_S,
     now: options.now ?? Date.now()
   })
+  const retry = policyCode === match.normalized ? advice : { ...advice, reason: `The error is unknown, so its status ${String(status)} decides the policy: ${advice.reason}` }
 
   const requestId = bounded(requestIdOf(catalog, headers, sourceIndex) ?? signals.requestId, REQUEST_ID_LIMIT)
   const baseRemediation = match.entry?.remediation ?? taxonomy?.remediation ?? taxonomyOf(catalog, 'unknown').remediation
